@@ -1,0 +1,78 @@
+import { Command, CommanderError } from "commander";
+import { AGENTS } from "../../agents/index";
+import { metaDataXml } from "../ocf/metadata";
+import { runAgent } from "../ocf/runtime";
+import { VERSION } from "../version";
+import { install, uninstall } from "./install";
+
+/** The `hanfs` command line. Returns the exit code instead of exiting so tests can drive it. */
+export async function cli(args: string[]): Promise<number> {
+  let code = 0;
+  const prog = new Command("hanfs")
+    .description("hanfs: highly available NFS for Pacemaker clusters (OCF agents and health checks in one binary)")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .showHelpAfterError();
+
+  prog
+    .command("install")
+    .description("install the binary under ROOT/usr/lib/hanfs and link every agent into ROOT/usr/lib/ocf/resource.d/hanfs")
+    .option("--root <dir>", "install root", "/")
+    .action((o: { root: string }) => {
+      code = install(o.root, (l) => process.stdout.write(l + "\n"));
+    });
+  prog
+    .command("uninstall")
+    .description("remove what `hanfs install` made under ROOT")
+    .option("--root <dir>", "install root", "/")
+    .action((o: { root: string }) => {
+      code = uninstall(o.root, (l) => process.stdout.write(l + "\n"));
+    });
+  prog
+    .command("list")
+    .description("list the agents this binary provides")
+    .action(() => {
+      for (const [name, a] of Object.entries(AGENTS)) process.stdout.write(`ocf:hanfs:${name}\t${a.shortdesc}\n`);
+    });
+  prog
+    .command("meta-data")
+    .argument("<agent>", "agent name, e.g. Filesystem")
+    .description("print an agent's OCF meta-data XML")
+    .action((name: string) => {
+      const a = AGENTS[name];
+      if (!a) {
+        process.stderr.write(`hanfs: unknown agent '${name}' (known: ${Object.keys(AGENTS).join(", ")})\n`);
+        code = 2;
+        return;
+      }
+      process.stdout.write(metaDataXml(a));
+    });
+  prog
+    .command("version")
+    .description("print the hanfs version and the embedded Node.js runtime")
+    .action(() => {
+      process.stdout.write(`hanfs ${VERSION} (node ${process.version})\n`);
+    });
+  prog
+    .command("ocf")
+    .argument("<agent>")
+    .argument("<action>")
+    .description("run an agent action directly (what the OCF symlinks do)")
+    .action(async (name: string, action: string) => {
+      const a = AGENTS[name];
+      if (!a) {
+        process.stderr.write(`hanfs: unknown agent '${name}'\n`);
+        code = 2;
+        return;
+      }
+      code = await runAgent(a, [action]);
+    });
+
+  try {
+    await prog.parseAsync(args, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+  return code;
+}

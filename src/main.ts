@@ -1,0 +1,24 @@
+import { basename } from "node:path";
+import { AGENTS } from "../agents/index";
+import { runAgent } from "./ocf/runtime";
+
+/**
+ * One binary, many programs (busybox style): the name it was invoked by picks the program.
+ * `/usr/lib/ocf/resource.d/hanfs/Filesystem monitor` runs an agent; `hanfs ...` is the CLI.
+ */
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const name = basename(process.argv0 || "");
+  const agent = AGENTS[name];
+  if (agent) return runAgent(agent, args);
+  const { cli } = await import("./cli/index");
+  return cli(args);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,43 @@
+import type { ActionDecl, AgentDecl, ParamDecls } from "./declare";
+
+const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * OCF meta-data. Stays inside the 2009 ra-api-1.dtd that ocf-tester validates against: no
+ * reload-agent, no unique-group, no <deprecated>, no select type (see shared/reference).
+ */
+export function metaDataXml<P extends ParamDecls>(a: AgentDecl<P>): string {
+  const params = Object.entries(a.params).map(([name, d]) => {
+    const def = d.default === undefined ? "" : ` default="${esc(String(d.default))}"`;
+    return [
+      `    <parameter name="${esc(name)}" unique="${d.unique ? 1 : 0}" required="${d.required ? 1 : 0}">`,
+      `      <longdesc lang="en">${esc(d.longdesc)}</longdesc>`,
+      `      <shortdesc lang="en">${esc(d.shortdesc)}</shortdesc>`,
+      `      <content type="${d.type}"${def}/>`,
+      `    </parameter>`,
+    ].join("\n");
+  });
+  const row = (name: string, x: Pick<ActionDecl<P>, "timeout" | "interval" | "depth" | "role">) => {
+    let s = `    <action name="${name}" timeout="${x.timeout}s"`;
+    if (x.interval !== undefined) s += ` interval="${x.interval}s"`;
+    if (x.depth !== undefined) s += ` depth="${x.depth}"`;
+    if (x.role) s += ` role="${x.role}"`;
+    return s + "/>";
+  };
+  const actions = Object.entries(a.actions).flatMap(([name, x]) => [row(name, x), ...(x.variants ?? []).map((v) => row(name, v))]);
+  return `<?xml version="1.0"?>
+<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
+<resource-agent name="${esc(a.name)}" version="${esc(a.version)}">
+  <version>1.1</version>
+  <longdesc lang="en">${esc(a.longdesc)}</longdesc>
+  <shortdesc lang="en">${esc(a.shortdesc)}</shortdesc>
+  <parameters>
+${params.join("\n")}
+  </parameters>
+  <actions>
+${actions.join("\n")}
+  </actions>
+</resource-agent>
+`;
+}
