@@ -1,0 +1,118 @@
+
+import { bool, defineAgent, int, str } from "../../src/ocf/declare";
+import { parseSignalList } from "../../src/os/signals";
+import { checkPath } from "./device";
+import { monitor } from "./monitor";
+import { start } from "./start";
+import { stop } from "./stop";
+import { validateAll } from "./validate";
+
+const signals = (v: string) => {
+  const r = parseSignalList(v);
+  return "error" in r ? r.error : undefined;
+};
+
+export const params = {
+  device: str({
+    required: true,
+    shortdesc: "block device, UUID=/LABEL=, -U/-L, network share or bind source",
+    longdesc:
+      "The device to mount: a block device path (/dev/drbd0), UUID=... / LABEL=... (or -U ... / -L ...), a network share (host:/export, //server/share) or, with fstype none or options bind, the directory to bind.",
+  }),
+  directory: str({
+    required: true,
+    unique: true,
+    check: checkPath,
+    shortdesc: "mount point",
+    longdesc: "Absolute path where the filesystem is mounted; created when missing. Must not be /.",
+  }),
+  fstype: str({
+    required: true,
+    check: (v) => (/^[a-z0-9][a-z0-9._-]*$/.test(v) ? undefined : `is not a filesystem type name: '${v}'`),
+    shortdesc: "filesystem type",
+    longdesc: "Filesystem type passed to mount -t (ext4, xfs, nfs4, ...); none for a bind mount.",
+  }),
+  options: str({
+    default: "",
+    check: (v) => (/^[A-Za-z0-9_.,=:@%+\/-]*$/.test(v) ? undefined : `has characters not allowed in mount options: '${v}'`),
+    shortdesc: "mount options",
+    longdesc: "Options for mount -o, comma separated. bind (or rbind) makes this a bind mount.",
+  }),
+  statusfile_prefix: str({
+    default: ".Filesystem_status/",
+    check: (v) => (/^[A-Za-z0-9._-]+\/?$/.test(v) ? undefined : `must be a plain relative name, got '${v}'`),
+    shortdesc: "status file prefix for monitor depth 20",
+    longdesc:
+      "Depth-20 monitors write and read back <directory>/<prefix><resource>[_<node>] to prove the filesystem takes writes.",
+  }),
+  run_fsck: str({
+    default: "auto",
+    check: (v) => (/^(auto|force|no)$/.test(v) ? undefined : `must be auto, force or no, got '${v}'`),
+    shortdesc: "fsck before mount: auto, force or no",
+    longdesc:
+      "auto runs fsck -p only for filesystems without a journal (ext2, vfat, ...); force always runs it; no never. fsck exit codes 4 and above fail the start.",
+  }),
+  fast_stop: bool({
+    default: false,
+    shortdesc: "escalate quickly to kill_signals on stop",
+    longdesc:
+      "true: one round of term_signals, then kill_signals at once. false: term_signals are retried for up to half of the stop timeout before kill_signals. Either way stop ends within its timeout.",
+  }),
+  force_clones: bool({
+    default: false,
+    shortdesc: "allow cloning a non-cluster filesystem",
+    longdesc: "Cloning ext4, xfs and other single-node filesystems corrupts them; true allows it anyway (read-only mounts).",
+  }),
+  force_unmount: str({
+    default: "true",
+    check: (v) => (/^(true|safe|false|yes|no|1|0)$/.test(v) ? undefined : `must be true, safe or false, got '${v}'`),
+    shortdesc: "kill processes that keep the mount busy: true, safe or false",
+    longdesc:
+      "true and safe: find users by reading /proc (cwd, root, exe, open files, memory maps; never fuser) and signal them; false: signal nobody, stop fails if the mount stays busy.",
+  }),
+  term_signals: str({
+    default: "TERM",
+    check: signals,
+    shortdesc: "signals sent first to processes using the mount",
+    longdesc: "Space or comma separated signal names or numbers sent first, e.g. TERM or HUP,TERM.",
+  }),
+  kill_signals: str({
+    default: "KILL",
+    check: signals,
+    shortdesc: "signals sent when term_signals did not free the mount",
+    longdesc: "Space or comma separated signal names or numbers sent after term_signals did not help.",
+  }),
+  signal_delay: int({
+    default: 1,
+    min: 0,
+    max: 60,
+    shortdesc: "seconds to wait after signalling before retrying umount",
+    longdesc: "How long to wait for signalled processes to exit before the next umount attempt (polled every 50 ms).",
+  }),
+};
+
+export const Filesystem = defineAgent({
+  name: "Filesystem",
+  version: "1.0",
+  shortdesc: "Mounts a filesystem (hanfs, compatible with ocf:heartbeat:Filesystem)",
+  longdesc:
+    "Mounts a block device, network share or bind mount on a directory, with bounded stop escalation (reads /proc, never fuser), a monitor that never touches the filesystem at depth 0, a direct read at depth 10 and a write+read-back at depth 20 that fail instead of hanging.",
+  params,
+  actions: {
+    start: { timeout: 60, run: start },
+    stop: { timeout: 60, run: stop },
+    monitor: { timeout: 40, interval: 20, depth: 0, run: monitor, variants: [{ timeout: 40, interval: 61, depth: 10 }, { timeout: 40, interval: 121, depth: 20 }] },
+    status: { timeout: 40, run: monitor },
+    "validate-all": { timeout: 5, run: validateAll },
+    "meta-data": { timeout: 5 },
+  },
+  // A stop after a failed start must not fail (that would fence the node): with parameters we
+  // could never mount, there is nothing of ours to unmount.
+  onInvalid: (action, code, reason, log) => {
+    if (action !== "stop") return undefined;
+    log.warn(`stop with invalid parameters (${reason}): nothing can have been mounted by this resource`);
+    return 0;
+  },
+});
+
+export type FsParams = typeof params;

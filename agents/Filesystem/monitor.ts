@@ -1,0 +1,62 @@
+import { OCF, fail } from "../../src/ocf/codes";
+import { describe, run } from "../../src/os/exec";
+import { readMounts, topMountAt } from "../../src/os/mountinfo";
+import { deviceSpec, isClone, knownDevice, mountMatches, type FsCtx } from "./common";
+import { resolveTag } from "./device";
+
+/**
+ * depth 0: /proc/self/mountinfo only (no fork, never touches the filesystem: safe on hung NFS).
+ * depth 10: one 4 KiB O_DIRECT read of the device. depth 20: write + fsync + read back of the
+ * status file. The I/O runs in a child (dd) so a hung device cannot freeze us: we answer 1 with a
+ * reason before the deadline and leave the stuck child behind.
+ */
+export async function monitor(ctx: FsCtx): Promise<number> {
+  const { directory } = ctx.params;
+  const spec = deviceSpec(ctx);
+  const top = topMountAt(readMounts(), directory);
+  if (!top) return OCF.NOT_RUNNING;
+  if (!mountMatches(top, spec, knownDevice(ctx))) {
+    const why = `${directory} has ${top.source} (${top.fstype}) mounted, not ${ctx.params.device}`;
+    if (ctx.probe) {
+      ctx.log.warn(why);
+      return OCF.NOT_RUNNING;
+    }
+    fail(OCF.ERR_GENERIC, why);
+  }
+  if (ctx.depth >= 10 && (spec.kind === "block" || spec.kind === "tag")) await readDevice(ctx, spec.kind === "block" ? spec.path : resolveTag(spec) ?? knownDevice(ctx) ?? top.source);
+  if (ctx.depth >= 20) await writeStatus(ctx);
+  return OCF.SUCCESS;
+}
+
+async function io(ctx: FsCtx, argv: string[], what: string, input?: string) {
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity), input });
+  if (r.timedOut) fail(OCF.ERR_GENERIC, `${what}: no answer before the monitor deadline (I/O hung)`);
+  if (r.code !== 0) fail(OCF.ERR_GENERIC, `${what} failed: ${describe(argv, r)}`);
+  return r;
+}
+
+async function readDevice(ctx: FsCtx, dev: string) {
+  await io(ctx, ["dd", `if=${dev}`, "of=/dev/null", "bs=4096", "count=1", "iflag=direct", "status=none"], `direct read of ${dev}`);
+}
+
+export function statusFile(ctx: FsCtx): string {
+  let name = `${ctx.params.directory}/${ctx.params.statusfile_prefix}${ctx.instance}`;
+  if (isClone(ctx.env)) name += `_${ctx.env.OCF_RESKEY_CRM_meta_on_node || "node"}`;
+  return name;
+}
+
+async function writeStatus(ctx: FsCtx) {
+  const file = statusFile(ctx);
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  if (dir !== ctx.params.directory) await io(ctx, ["mkdir", "-p", dir], `mkdir ${dir}`);
+  const stamp = `hanfs ${ctx.instance} ${process.pid} ${Date.now()}\n`;
+  const payload = stamp.padEnd(4096, "\0");
+  // O_DIRECT proves the device took it; tmpfs and friends reject O_DIRECT, so fall back to O_SYNC
+  const w = await run(["dd", `of=${file}`, "bs=4096", "count=1", "oflag=direct,sync", "conv=fsync", "status=none"], { timeoutMs: ctx.deadline.cap(Infinity), input: payload });
+  const direct = !(w.code !== 0 && /Invalid argument/.test(w.stderr));
+  if (!direct) await io(ctx, ["dd", `of=${file}`, "bs=4096", "count=1", "oflag=sync", "conv=fsync", "status=none"], `write of ${file}`, payload);
+  else if (w.timedOut) fail(OCF.ERR_GENERIC, `write of ${file}: no answer before the monitor deadline (I/O hung)`);
+  else if (w.code !== 0) fail(OCF.ERR_GENERIC, `write of ${file} failed: ${w.stderr.trim()}`);
+  const r = await io(ctx, ["dd", `if=${file}`, "bs=4096", "count=1", ...(direct ? ["iflag=direct"] : []), "status=none"], `read back of ${file}`);
+  if (!r.stdout.startsWith(stamp)) fail(OCF.ERR_GENERIC, `read back of ${file} returned other data than was written`);
+}

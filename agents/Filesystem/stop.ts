@@ -1,0 +1,116 @@
+import { rmSync } from "node:fs";
+import { OCF, fail } from "../../src/ocf/codes";
+import { run } from "../../src/os/exec";
+import { findHolders, type Holder } from "../../src/os/holders";
+import { readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
+import { parseSignalList } from "../../src/os/signals";
+import { deviceSpec, knownDevice, mountMatches, mountsToRemove, stateFile, type FsCtx } from "./common";
+import { NETWORK_FS } from "./device";
+
+/**
+ * Unmount, freeing the mount if needed: plain umount first (most stops need nothing else, RA#1907);
+ * if busy, find holders in /proc and signal them, term_signals then kill_signals, every wait
+ * bounded by the stop deadline. A round in which no holder exits ends the TERM phase early: those
+ * holders ignore it, and waiting longer only burns the timeout (the anchor spends 30 rounds here).
+ */
+export async function stop(ctx: FsCtx): Promise<number> {
+  const p = ctx.params;
+  let spec;
+  try {
+    spec = deviceSpec(ctx);
+  } catch (e) {
+    ctx.log.warn(`stop with invalid parameters (${(e as Error).message}): nothing can have been mounted by this resource`);
+    return OCF.SUCCESS;
+  }
+  const all = readMounts();
+  const top = topMountAt(all, p.directory);
+  if (!top) return done(ctx);
+  if (!mountMatches(top, spec, knownDevice(ctx))) {
+    ctx.log.warn(`${p.directory} has ${top.source} mounted, which is not ${p.device}; leaving it alone`);
+    return OCF.SUCCESS;
+  }
+  const targets = mountsToRemove(all, p.directory, top, spec);
+  const network = NETWORK_FS.has(p.fstype);
+  const term = signalsOf(p.term_signals);
+  const kill = signalsOf(p.kill_signals);
+  const forceKill = p.force_unmount !== "false" && p.force_unmount !== "no" && p.force_unmount !== "0";
+  const termUntil = Date.now() + ctx.deadline.remaining() / 2;
+  let phase: "term" | "kill" = "term";
+  const sent = { term: 0, kill: 0 };
+  let idleRounds = 0;
+
+  for (;;) {
+    const left = await unmountAll(ctx, targets, phase === "kill" && network);
+    if (!left.length) return done(ctx);
+    if (ctx.deadline.expired()) break;
+    const holders = findHolders({ mountpoints: left.map((m) => m.mountpoint), mountIds: new Set(left.map((m) => m.id)) }, new Set([process.pid, process.ppid, 1]));
+    if (!holders.length || !forceKill) {
+      // busy without a process we can see (kernel user such as an nfsd export, or killing disabled)
+      if (!(await ctx.deadline.sleep(holders.length ? p.signal_delay * 1000 || 200 : 200))) break;
+      if (!forceKill && Date.now() > termUntil) break;
+      continue;
+    }
+    if (phase === "term" && (Date.now() > termUntil || (p.fast_stop && sent.term >= term.length) || idleRounds >= 2)) phase = "kill";
+    // walk the list one signal per round, then keep repeating its last signal
+    const list = phase === "term" ? term : kill;
+    const sig = list[Math.min(sent[phase]++, list.length - 1)];
+    ctx.log.info(`${left[left.length - 1].mountpoint} busy: sending ${sig} to ${holders.length} process(es): ${summary(holders)}`);
+    for (const h of holders) signal(h.pid, sig);
+    const gone = await waitGone(ctx, holders, p.signal_delay * 1000);
+    idleRounds = gone ? 0 : idleRounds + 1;
+  }
+  const still = readMounts().filter((m) => targets.some((t) => t.id === m.id));
+  const holders = still.length ? findHolders({ mountpoints: still.map((m) => m.mountpoint), mountIds: new Set(still.map((m) => m.id)) }) : [];
+  return fail(OCF.ERR_GENERIC, `could not unmount ${still.map((m) => m.mountpoint).join(", ")} before the stop deadline${holders.length ? `; still used by ${summary(holders)}` : ""}`);
+}
+
+function done(ctx: FsCtx): number {
+  rmSync(stateFile(ctx), { force: true });
+  return OCF.SUCCESS;
+}
+
+function signalsOf(text: string): NodeJS.Signals[] {
+  const r = parseSignalList(text);
+  return "error" in r ? fail(OCF.ERR_CONFIGURED, `signal list '${text}' ${r.error}`) : r.signals;
+}
+
+/** Try to unmount every target still present (deepest first); returns those that remain. */
+async function unmountAll(ctx: FsCtx, targets: Mount[], force: boolean): Promise<Mount[]> {
+  for (const m of targets) {
+    if (!readMounts().some((x) => x.id === m.id)) continue;
+    if (ctx.deadline.expired()) break;
+    const r = await run(["umount", ...(force ? ["-f"] : []), m.mountpoint], { timeoutMs: ctx.deadline.cap(Infinity) });
+    if (r.code !== 0) ctx.log.debug(`umount ${m.mountpoint}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  const now = readMounts();
+  return targets.filter((t) => now.some((m) => m.id === t.id));
+}
+
+function signal(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Wait up to `ms` for the signalled holders to exit; true if at least one did. */
+async function waitGone(ctx: FsCtx, holders: Holder[], ms: number): Promise<boolean> {
+  const all = await ctx.deadline.until(() => (holders.every((h) => !alive(h.pid)) ? true : undefined), 50, Math.max(ms, 50));
+  return all === true || holders.some((h) => !alive(h.pid));
+}
+
+const summary = (hs: Holder[]) =>
+  hs
+    .slice(0, 5)
+    .map((h) => `${h.pid}/${h.comm} (${h.why})`)
+    .join(", ") + (hs.length > 5 ? ` and ${hs.length - 5} more` : "");
