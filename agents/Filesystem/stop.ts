@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { OCF, fail } from "../../src/ocf/codes";
 import { run } from "../../src/os/exec";
 import { findHolders, type Holder } from "../../src/os/holders";
@@ -94,10 +94,11 @@ function signal(pid: number, sig: NodeJS.Signals) {
   }
 }
 
+/** Still running? A zombie has already let go of its files, so it counts as gone. */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }

@@ -1,0 +1,107 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readMounts, type Mount } from "../../src/os/mountinfo";
+
+export const BIN = resolve(__dirname, "../../dist/hanfs");
+export const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Run a tool; throws with its stderr unless it exits 0. Always bounded. */
+export function sh(argv: string[], timeout = 30_000, input?: string): string {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout, input });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr}`);
+  return r.stdout;
+}
+
+export interface AgentResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Run an installed agent the way pacemaker-execd does: clean environment, OCF_RESKEY_* params. */
+export function agent(path: string, action: string, params: Record<string, string>, env: Record<string, string> = {}, timeout = 120_000): Promise<AgentResult> {
+  const e: Record<string, string> = { PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "fs", HA_LOGFACILITY: "none", ...env };
+  for (const [k, v] of Object.entries(params)) e[`OCF_RESKEY_${k}`] = v;
+  const t0 = Date.now();
+  return new Promise((res) => {
+    const c = spawn(path, [action], { env: e, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d) => (stdout += d));
+    c.stderr.on("data", (d) => (stderr += d));
+    const t = setTimeout(() => c.kill("SIGKILL"), timeout);
+    c.on("close", (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+export const mountAt = (dir: string): Mount | undefined => readMounts().filter((m) => m.mountpoint === dir).pop();
+
+/**
+ * Per-test scratch space: a unique directory, loop devices, mounts and processes, all released
+ * by cleanup() even when the test failed (called from afterEach/afterAll).
+ */
+export class Scratch {
+  readonly dir = mkdtempSync("/tmp/hanfs-it-");
+  private loops: string[] = [];
+  private procs: ChildProcess[] = [];
+  constructor() {
+    chmodSync(this.dir, 0o755); // ocf-tester runs meta-data as nobody
+  }
+  path(...p: string[]) {
+    return join(this.dir, ...p);
+  }
+  /** A fresh filesystem on a loop device over a sparse file. */
+  loopFs(fstype: "ext4" | "xfs", mb = 300, name = "disk"): string {
+    const img = this.path(`${name}.img`);
+    sh(["truncate", "-s", `${mb}M`, img]);
+    sh(fstype === "ext4" ? ["mkfs.ext4", "-q", "-F", img] : ["mkfs.xfs", "-q", "-f", img], 60_000);
+    const dev = sh(["losetup", "--find", "--show", img]).trim();
+    this.loops.push(dev);
+    return dev;
+  }
+  mkdir(...p: string[]) {
+    const d = this.path(...p);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+  /** Start a process we own; it is killed in cleanup. */
+  spawn(argv: string[], cwd = "/"): ChildProcess {
+    const c = spawn(argv[0], argv.slice(1), { cwd, stdio: "ignore", detached: true });
+    c.on("error", () => {});
+    this.procs.push(c);
+    return c;
+  }
+  cleanup() {
+    for (const c of this.procs) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    // unmount everything we left below our directory, deepest first, then release the loops
+    const ours = readMounts().filter((m) => m.mountpoint.startsWith(this.dir + "/") || this.loops.includes(m.source));
+    for (const m of ours.reverse()) spawnSync("umount", ["-l", m.mountpoint], { timeout: 10_000 });
+    for (const l of this.loops) spawnSync("losetup", ["-d", l], { timeout: 10_000 });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** true once the child has exited (reaped by our event loop). */
+export const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+
+export async function waitFor<T>(f: () => T | undefined | false, ms: number, every = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** Install the built binary into a throw-away root and return the agent's path there. */
+export function installAgent(s: Scratch, name = "Filesystem"): string {
+  const root = s.mkdir("root");
+  sh([BIN, "install", "--root", root]);
+  return join(root, "usr/lib/ocf/resource.d/hanfs", name);
+}
