@@ -9,6 +9,7 @@ import { runAgent } from "./ocf/runtime";
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const name = basename(process.argv0 || "");
+  if (name === "haproxy-check") return (await import("./haproxy/check")).main(args, process.env);
   const agent = AGENTS[name];
   if (agent) return runAgent(agent, args);
   const { cli } = await import("./cli/index");
