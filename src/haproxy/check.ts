@@ -21,7 +21,7 @@ export function loadSettings(path: string, proxy?: string, server?: string): Che
   return settingsFor(parseConfig(text, path), proxy, server);
 }
 
-export async function main(args: string[], env: NodeJS.ProcessEnv, err = (l: string) => process.stderr.write(l + "\n")): Promise<number> {
+export async function main(args: string[], env: NodeJS.ProcessEnv, err: (l: string) => void = (l) => void process.stderr.write(l + "\n")): Promise<number> {
   const proxy = env.HAPROXY_PROXY_NAME;
   const server = env.HAPROXY_SERVER_NAME;
   const [, , addr, portStr] = args;
