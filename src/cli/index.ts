@@ -54,6 +54,19 @@ export async function cli(args: string[]): Promise<number> {
       process.stdout.write(`hanfs ${VERSION} (node ${process.version})\n`);
     });
   prog
+    .command("haproxy-agent")
+    .description("answer haproxy agent-checks (up ready / drain / down #reason) from the local NFS server's RPC health")
+    .requiredOption("--listen <addr:port>", "address to listen on, e.g. 198.51.100.11:5555")
+    .option("--nfs <addr:port>", "local NFS server to probe", "127.0.0.1:2049")
+    .option("--nfs-version <v>", "3, 4.0, 4.1 or 4.2 (default 4.0)")
+    .option("--path <path>", "NFSv4.0 export path to LOOKUP (default /)")
+    .option("--timeout-ms <ms>", "probe budget (default 1500)")
+    .option("--drain-file <file>", "answer drain while this file exists", "/run/hanfs/haproxy-agent.drain")
+    .option("--cache-ms <ms>", "reuse a probe result this long", "1000")
+    .action(async (o: import("../haproxy/agent").AgentFlags) => {
+      code = await (await import("../haproxy/agent")).agentCommand(o);
+    });
+  prog
     .command("ocf")
     .argument("<agent>")
     .argument("<action>")

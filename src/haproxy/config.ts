@@ -117,3 +117,13 @@ export function settingsFor(conf: CheckConfig, proxy?: string, server?: string):
     throw new ConfigError(`${who}: path = ${s.path} needs version = 4.0 and probe = compound (4.1+ would need a session)`);
   return s;
 }
+
+/** Settings from key/value pairs (e.g. command-line flags), validated exactly like the file. */
+export function settingsFromPairs(pairs: [string, string | undefined][], who = "options"): CheckSettings {
+  const text = pairs.filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${v}`).join("\n");
+  try {
+    return settingsFor(parseConfig(`[*]\n${text}\n`, who));
+  } catch (e) {
+    throw new ConfigError(`${who}: ${(e as Error).message.replace(/^.*?:\d+: /, "")}`);
+  }
+}
