@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import type { Node } from "./node";
+import { PATH } from "./sh";
+
+/** Write `kb` KiB of random data to `path` inside the node, flush it, return its sha256. */
+export async function writeRandom(node: Node, path: string, kb: number): Promise<string> {
+  const r = await node.exec(["sh", "-c", `head -c ${kb}K /dev/urandom >"$1" && sync "$1" && sha256sum "$1"`, "sh", path], { timeout: 30_000 });
+  return r.stdout.split(" ")[0];
+}
+
+export async function sha256(node: Node, path: string): Promise<string> {
+  return (await node.exec(["sha256sum", path], { timeout: 30_000 })).stdout.split(" ")[0];
+}
+
+/**
+ * A process inside the node appending fixed-size numbered records to `path`, fsyncing each and only
+ * then reporting its number on stdout: `acked` is what the writer knew to be durable.
+ */
+export class Writer {
+  acked = 0;
+  private buf = "";
+  private ended: Promise<void>;
+
+  constructor(node: Node, path: string, everyMs = 5) {
+    const script = `use IO::Handle; $|=1; open(my $f, ">>", $ARGV[0]) or die "$ARGV[0]: $!";
+      for (my $i = 1; ; $i++) { syswrite($f, sprintf("%09d %s\\n", $i, "x" x 53)) == 64 or die; $f->sync or die; print "$i\\n"; select(undef,undef,undef,${everyMs / 1000}); }`;
+    const child = spawn("nsenter", ["-t", String(node.init!.pid), "-m", "-u", "-i", "-n", "-p", "--wd=/", "--", "perl", "-e", script, path], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { PATH },
+    });
+    child.stdout.on("data", (d: Buffer) => {
+      this.buf += d.toString();
+      const lines = this.buf.split("\n");
+      this.buf = lines.pop()!;
+      for (const l of lines) if (/^\d+$/.test(l)) this.acked = Number(l);
+    });
+    this.ended = new Promise((r) => child.once("close", () => r()));
+  }
+
+  /** Resolves when the writer is gone (its node was powered off). */
+  gone() {
+    return this.ended;
+  }
+}
+
+/** Check a writer's file: records 1..n in order, every full record intact; returns n. */
+export function checkRecords(text: string): number {
+  const recs = text.split("\n");
+  if (recs[recs.length - 1] !== "") recs.pop(); // a torn last record (not acked) is allowed
+  else recs.pop();
+  recs.forEach((r, i) => {
+    const want = `${String(i + 1).padStart(9, "0")} ${"x".repeat(53)}`;
+    if (r !== want) throw new Error(`record ${i + 1} is damaged: ${JSON.stringify(r.slice(0, 80))}`);
+  });
+  return recs.length;
+}
+
+/**
+ * Processes keeping `dir` busy, started detached inside the node (own session, so nothing but the
+ * agent's holder scan finds them):
+ * - "ignore-term": ignores SIGTERM; SIGKILL works → the agent must escalate.
+ * - "respawn": a supervisor outside the mount (cwd /) that re-creates every killed holder at once,
+ *   so the mount never frees → stop must fail.
+ */
+export async function startHolder(node: Node, kind: "ignore-term" | "respawn", dir: string) {
+  const hold = `chdir($ARGV[0]) or die "$ARGV[0]: $!"; open(my $f, "<", "."); $SIG{TERM} = "IGNORE"; sleep 1 while 1;`;
+  const script =
+    kind === "ignore-term"
+      ? hold
+      : `use POSIX (); $SIG{TERM} = "IGNORE"; chdir "/";
+         sub spawn { my $p = fork; return if $p; POSIX::setsid(); ${hold} }
+         spawn() for 1..3; while (1) { wait() > 0 ? spawn() : select(undef,undef,undef,0.01) }`;
+  await node.exec(["sh", "-c", `cd / && exec setsid -f perl -e '${script.replaceAll("'", "'\\''")}' "$1" </dev/null >/dev/null 2>&1`, "sh", dir], { timeout: 10_000 });
+}
