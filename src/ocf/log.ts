@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import { connect } from "node:net";
+import { net } from "../os/lazy";
 
 /**
  * Logging like ocf_log: syslog (HA_LOGFACILITY / HA_logfacility), HA_LOGFILE, HA_DEBUGLOG,
@@ -61,7 +61,7 @@ export function createLogger(tag: string, env: NodeJS.ProcessEnv, stderr: (s: st
 
   const send = (path: string, payload: string, ms: number) =>
     new Promise<boolean>((resolve) => {
-      const s = connect(path);
+      const s = net().connect(path);
       const t = setTimeout(() => done(false), ms);
       const done = (ok: boolean) => {
         clearTimeout(t);

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { childProcess } from "./lazy";
 
 export interface RunResult {
   code: number | null;
@@ -34,7 +34,7 @@ export function run(argv: string[], opts: RunOpts): Promise<RunResult> {
       clearTimeout(timer);
       resolve({ ...r, stdout, stderr });
     };
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = childProcess().spawn(argv[0], argv.slice(1), {
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       env: opts.env ?? { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
       cwd: opts.cwd ?? "/",

@@ -37,7 +37,7 @@ const cases: Array<[string, () => Record<string, string>, number, RegExp]> = [
 
 describe("Filesystem refuses bad input cleanly", () => {
   it.each(cases)("%s → exit %i with a reason, no stack trace, nothing mounted or killed", async (_name, params, code, reason) => {
-    const clone = _name.startsWith("clone") ? { OCF_RESKEY_CRM_meta_clone: "0", OCF_RESKEY_CRM_meta_clone_max: "2" } : {};
+    const clone: Record<string, string> = _name.startsWith("clone") ? { OCF_RESKEY_CRM_meta_clone: "0", OCF_RESKEY_CRM_meta_clone_max: "2" } : {};
     const bystander = s.spawn(["sleep", "300"], s.dir);
     const before = readFileSync("/proc/self/mountinfo", "utf8");
     for (const action of ["validate-all", "start"]) {

@@ -1,0 +1,88 @@
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PATH, execsOf, sh, timeInterleaved, type Cmd, type Row } from "./lib";
+
+const HB = "/usr/lib/ocf/resource.d/heartbeat/Filesystem";
+const BIN = resolve(__dirname, "../../dist/hanfs");
+
+/**
+ * hanfs Filesystem vs heartbeat Filesystem on the same loop mount, same run: monitor at depth 0
+ * and 20 (median wall ms, execs per call) and stop of a mount held by 50 processes.
+ */
+export async function benchFilesystem(rows: Row[], verdicts: string[]) {
+  const dir = mkdtempSync("/tmp/hanfs-bench-");
+  const img = join(dir, "disk.img");
+  let loop = "";
+  try {
+    const root = join(dir, "root");
+    sh([BIN, "install", "--root", root]);
+    const hanfs = join(root, "usr/lib/ocf/resource.d/hanfs/Filesystem");
+    sh(["truncate", "-s", "300M", img]);
+    sh(["mkfs.ext4", "-q", "-F", img]);
+    loop = sh(["losetup", "--find", "--show", img]).trim();
+    const mp = join(dir, "srv");
+    const env = (extra: Record<string, string> = {}) => ({
+      PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "bench", HA_LOGFACILITY: "none",
+      OCF_RESKEY_device: loop, OCF_RESKEY_directory: mp, OCF_RESKEY_fstype: "ext4",
+      OCF_RESKEY_CRM_meta_interval: "20000", OCF_RESKEY_CRM_meta_timeout: "20000", ...extra,
+    });
+    if (spawnSync(hanfs, ["start"], { env: env(), timeout: 60_000 }).status !== 0) throw new Error("hanfs start failed");
+
+    const cmds = (depth: string): Cmd[] => [
+      { name: `hanfs d${depth}`, argv: [hanfs, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
+      { name: `heartbeat d${depth}`, argv: [HB, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
+    ];
+    for (const depth of ["0", "20"]) {
+      const t = timeInterleaved(cmds(depth));
+      const [h, a] = [t.get(`hanfs d${depth}`)!, t.get(`heartbeat d${depth}`)!];
+      rows.push({ what: `Filesystem monitor depth ${depth} (median of 40)`, hanfs: h, anchor: a, unit: "ms" });
+      const [he, ae] = cmds(depth).map(execsOf);
+      rows.push({ what: `Filesystem monitor depth ${depth}: execs per call`, hanfs: he, anchor: ae, unit: "" });
+      if (depth === "0") {
+        verdicts.push(`${h / a <= 0.6 ? "PASS" : "FAIL"} monitor depth 0 median ratio ${(h / a).toFixed(2)} (goal <= 0.60)`);
+        verdicts.push(`${he === 1 ? "PASS" : "FAIL"} monitor depth 0 execs ${he} (goal exactly 1)`);
+      }
+    }
+
+    // stop with 50 holders (cwd, open fd, mapped binary) that obey TERM; remount between runs
+    for (const [name, agent] of [["hanfs", hanfs], ["heartbeat", HB]] as const) {
+      if (spawnSync(hanfs, ["start"], { env: env(), timeout: 60_000 }).status !== 0) throw new Error("remount failed");
+      const ms = await busyStop(agent, env({ OCF_RESKEY_CRM_meta_timeout: "60000" }), mp);
+      rows.push({ what: `Filesystem stop, 50 holders obeying TERM (${name})`, hanfs: name === "hanfs" ? ms : NaN, anchor: name === "heartbeat" ? ms : NaN, unit: "ms" });
+    }
+    const [a, b] = rows.slice(-2);
+    rows.splice(-2, 2, { what: "Filesystem stop, 50 holders obeying TERM", hanfs: a.hanfs, anchor: b.anchor, unit: "ms" });
+    if (spawnSync(hanfs, ["start"], { env: env(), timeout: 60_000 }).status !== 0) throw new Error("remount failed");
+    const ign = await busyStop(hanfs, env({ OCF_RESKEY_CRM_meta_timeout: "60000" }), mp, true);
+    rows.push({ what: "Filesystem stop, 50 holders IGNORING TERM (anchor: 46.8 s, baselines)", hanfs: ign, anchor: 46_809, unit: "ms" });
+  } finally {
+    spawnSync("umount", ["-R", join(dir, "srv")], { timeout: 10_000 });
+    if (loop) spawnSync("losetup", ["-d", loop], { timeout: 10_000 });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function busyStop(agent: string, env: Record<string, string>, mp: string, ignoreTerm = false): Promise<number> {
+  mkdirSync(`${mp}/work`, { recursive: true });
+  writeFileSync(`${mp}/data`, "x");
+  copyFileSync("/usr/bin/sleep", `${mp}/sleep`);
+  const trap = ignoreTerm ? 'trap "" TERM; ' : "";
+  const kids = Array.from({ length: 50 }, (_, i) => {
+    const argv = [["bash", "-c", `${trap}exec sleep 600`], ["bash", "-c", `${trap}exec 3<${mp}/data; exec sleep 600`], ["bash", "-c", `${trap}exec ${mp}/sleep 600`]][i % 3];
+    return spawn(argv[0], argv.slice(1), { cwd: i % 3 === 0 ? `${mp}/work` : "/", stdio: "ignore" });
+  });
+  try {
+    const end = Date.now() + 10_000;
+    while (spawnSync("umount", [mp], { timeout: 5000 }).status === 0 || kids.some((k) => !k.pid)) {
+      if (Date.now() > end) throw new Error("holders did not start");
+      spawnSync("mount", [env.OCF_RESKEY_device, mp], { timeout: 5000 });
+    }
+    const t0 = Date.now();
+    const r = await new Promise<number | null>((res) => spawn(agent, ["stop"], { env, stdio: "ignore" }).on("close", res));
+    if (r !== 0) throw new Error(`${agent} stop: exit ${r}`);
+    return Date.now() - t0;
+  } finally {
+    for (const k of kids) k.kill("SIGKILL");
+  }
+}

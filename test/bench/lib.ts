@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+
+export const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export interface Cmd {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** exit code the command must give; a run that gives another one invalidates the benchmark */
+  expect: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Wall time of whole commands (fork+exec+run), interleaved so machine noise hits all alike. */
+export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3): Map<string, number> {
+  const times = new Map(cmds.map((c) => [c.name, [] as number[]]));
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const c of cmds) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(c.argv[0], c.argv.slice(1), { env: c.env, stdio: "ignore", timeout: 60_000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== c.expect) throw new Error(`${c.name}: exit ${r.status}, expected ${c.expect}`);
+      if (i >= warmup) times.get(c.name)!.push(ms);
+    }
+  }
+  return new Map([...times].map(([k, v]) => [k, median(v)]));
+}
+
+/** Successful execve calls of one run, the command itself included (strace -f). */
+export function execsOf(c: Cmd): number {
+  const log = `/tmp/hanfs-bench-strace-${process.pid}`;
+  const r = spawnSync("strace", ["-f", "-qq", "-e", "trace=execve", "-o", log, ...c.argv], { env: c.env, stdio: "ignore", timeout: 60_000 });
+  if (r.status !== c.expect) throw new Error(`${c.name} under strace: exit ${r.status}`);
+  const n = readFileSync(log, "utf8").split("\n").filter((l) => /execve\(/.test(l) && /= 0$/.test(l)).length;
+  rmSync(log, { force: true });
+  return n;
+}
+
+export function sh(argv: string[], timeout = 60_000): string {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: exit ${r.status} ${r.stderr}`);
+  return r.stdout;
+}
+
+export interface Row {
+  what: string;
+  hanfs: number;
+  anchor: number;
+  unit: string;
+}
+
+export function table(rows: Row[]) {
+  console.log(`\n${"measure".padEnd(48)} ${"hanfs".padStart(10)} ${"anchor".padStart(10)} ${"ratio".padStart(7)}`);
+  for (const r of rows) {
+    const f = (x: number) => (Number.isFinite(x) ? `${x.toFixed(r.unit === "ms" ? 1 : 0)}${r.unit === "ms" ? " ms" : ""}` : "-");
+    console.log(`${r.what.padEnd(48)} ${f(r.hanfs).padStart(10)} ${f(r.anchor).padStart(10)} ${(r.hanfs / r.anchor).toFixed(2).padStart(7)}`);
+  }
+}
