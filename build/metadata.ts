@@ -25,4 +25,23 @@ for (const [name, agent] of Object.entries(AGENTS)) {
     console.log(`wrote ${file}`);
   }
 }
+// README carries each agent's parameter table between markers, generated from the declaration.
+const readme = join(__dirname, "..", "README.md");
+let text = readFileSync(readme, "utf8");
+for (const [name, agent] of Object.entries(AGENTS)) {
+  const rows = Object.entries(agent.params).map(
+    ([p, d]) => `| \`${p}\` | ${d.type} | ${d.required ? "required" : d.default === "" ? '""' : `\`${String(d.default)}\``} | ${d.longdesc.replace(/\|/g, "\\|")} |`,
+  );
+  const block = `<!-- params:${name} -->\n| parameter | type | default | meaning |\n|---|---|---|---|\n${rows.join("\n")}\n<!-- /params:${name} -->`;
+  const re = new RegExp(`<!-- params:${name} -->[\\s\\S]*?<!-- /params:${name} -->`);
+  if (!re.test(text)) continue; // an agent the README does not list yet
+  const next = text.replace(re, block);
+  if (next !== text) {
+    if (check) {
+      console.error(`stale: README.md parameters of ${name} (run npm run metadata)`);
+      stale++;
+    } else text = next;
+  }
+}
+if (!check) writeFileSync(readme, text);
 process.exit(stale ? 1 : 0);
