@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs";
+import { promisify } from "node:util";
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { isBelow, readMounts, topMountAt } from "../../src/os/mountinfo";
@@ -8,6 +9,9 @@ import { checkEnvironment } from "./validate";
 
 /** fstypes `run_fsck=auto` leaves alone: journalled or not checkable by fsck -p. */
 const NO_AUTO_FSCK = /^(ext3|ext4|reiserfs|reiser4|nss|xfs|jfs|btrfs|vfat|fat|exfat|ocfs2|gfs2|none|lustre|tmpfs|ramfs|f2fs|zfs)$/;
+
+const mkdirP = promisify(mkdir);
+const writeFileP = promisify(writeFile);
 
 export async function start(ctx: FsCtx): Promise<number> {
   const p = ctx.params;
@@ -25,7 +29,7 @@ export async function start(ctx: FsCtx): Promise<number> {
   const below = mounts.filter((m) => m.mountpoint !== p.directory && isBelow(m.mountpoint, p.directory));
   if (below.length) fail(OCF.ERR_CONFIGURED, `something is already mounted below ${p.directory} (${below[0].mountpoint}); refusing to hide it`);
 
-  await withDeadline(ctx, mkdir(p.directory, { recursive: true }), `mkdir ${p.directory}`);
+  await withDeadline(ctx, mkdirP(p.directory, { recursive: true }), `mkdir ${p.directory}`);
   await fsck(ctx, spec);
 
   const argv = mountArgv(p.device, p.directory, p.fstype, p.options, spec);
@@ -62,8 +66,8 @@ async function fsck(ctx: FsCtx, spec: DeviceSpec) {
 async function rememberDevice(ctx: FsCtx, spec: DeviceSpec, source: string) {
   if (spec.kind !== "tag" || resolveTag(spec)) return;
   try {
-    await mkdir(stateFile(ctx).replace(/\/[^/]*$/, ""), { recursive: true });
-    await writeFile(stateFile(ctx), source + "\n");
+    await mkdirP(stateFile(ctx).replace(/\/[^/]*$/, ""), { recursive: true });
+    await writeFileP(stateFile(ctx), source + "\n");
   } catch (e) {
     ctx.log.warn(`cannot record the device behind ${ctx.params.device}: ${(e as Error).message}`);
   }

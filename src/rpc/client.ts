@@ -1,6 +1,6 @@
 /** ONC RPC over TCP with hard time bounds: no call ever outlives its deadline, whatever the peer does. */
-import { randomInt } from "node:crypto";
-import { Socket, connect as netConnect } from "node:net";
+import type { Socket } from "node:net";
+import { crypto, net } from "../os/lazy";
 import { type OpaqueAuth, type Reply, encodeCall, parseReply } from "./message";
 import { RecordDecoder, RecordError, encodeRecord } from "./record";
 import { XdrError } from "./xdr";
@@ -94,7 +94,7 @@ export class RpcConnection {
   private readonly timer: NodeJS.Timeout;
   private readonly t0 = process.hrtime.bigint();
   private readonly onAbort = () => this.fail("aborted", "aborted by caller");
-  private nextXid = randomInt(0, 0xffffffff);
+  private nextXid = crypto().randomInt(0, 0xffffffff);
 
   private constructor(private readonly sock: Socket, private readonly opts: ConnectOptions) {
     this.decoder = new RecordDecoder(opts.maxReplyBytes ?? 1 << 20);
@@ -107,7 +107,7 @@ export class RpcConnection {
 
   /** Connect; resolves with the connection or the reason it could not be made (never rejects). */
   static connect(opts: ConnectOptions): Promise<RpcConnection | RpcError> {
-    const sock = netConnect({ host: opts.host, port: opts.port });
+    const sock = net().connect({ host: opts.host, port: opts.port });
     const c = new RpcConnection(sock, opts);
     if (opts.signal?.aborted) c.fail("aborted", "aborted by caller");
     sock.setNoDelay(true);
