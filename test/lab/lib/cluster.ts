@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { makeNodeDirs, newAuthkey, writeFenceAgent, type ClusterFiles } from "./files";
 import { Switch } from "./net";
 import { LAB_DIR, Node } from "./node";
 import { Run } from "./run";
-import { sh, type Result, type ShOpts } from "./sh";
+import { sh, until, type Result, type ShOpts } from "./sh";
 import { onlineNodes, parseStatus, type Status } from "./status";
 import { SharedDisk } from "./storage";
 
@@ -63,7 +63,8 @@ export class Cluster {
   private async start(o: UpOpts) {
     const dir = this.run.dir;
     // hanfs installed the way a package would: its own installer into a root we overlay on /usr/lib
-    await sh([HANFS, "install", "--root", join(dir, "root")], { timeout: 60_000 });
+    const bin = await snapshotHanfs(join(dir, "root/usr/lib/hanfs/hanfs"));
+    await sh([bin, "install", "--root", join(dir, "root")], { timeout: 60_000 });
     writeFenceAgent(dir, join(LAB_DIR, "node/fence_hanfslab"), this.files.nodes.map((x) => x.name));
     mkdirSync(join(dir, "power"), { mode: 0o755 });
     const key = newAuthkey();
@@ -194,6 +195,21 @@ export class Cluster {
       this.timings.downMs = Date.now() - t0;
     }
   }
+}
+
+/**
+ * Copy dist/hanfs where the installer would put it (the installer then leaves it and only links)
+ * and check the copy runs: other engineers rebuild dist/hanfs at any time, and a copy taken
+ * mid-build is not a working binary yet.
+ */
+async function snapshotHanfs(to: string): Promise<string> {
+  mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
+  return until("a working dist/hanfs (a build may be in progress)", 120_000, async () => {
+    copyFileSync(HANFS, to);
+    chmodSync(to, 0o755);
+    const r = await sh([to, "list"], { timeout: 10_000, check: false });
+    return r.code === 0 && r.stdout.includes("ocf:hanfs:") ? to : undefined;
+  }, 2000);
 }
 
 export function summarize(s: Status): string {

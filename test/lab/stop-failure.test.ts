@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster } from "./lib/cluster";
+import { note, seedShape } from "./lib/config";
+import { startedOn } from "./lib/status";
+import { MountWatch } from "./lib/storage";
+import { sha256, startHolder, writeRandom } from "./lib/workload";
+
+const STOP_TIMEOUT_S = 10;
+
+describe("stop failure: processes that keep /srv busy", () => {
+  let c: Cluster;
+  let watch: MountWatch;
+  beforeAll(async () => {
+    c = await Cluster.up(2, { diskMb: 64 });
+    // stickiness keeps fs where it is once moved: each test picks the node it makes busy
+    await c.crm(seedShape({ device: c.disk!.dev, prefer: "alpha", stopTimeout: `${STOP_TIMEOUT_S}s` }) + "rsc_defaults resource-stickiness=200\n");
+    await c.waitFor((s) => startedOn(s, "fs") === "alpha", 30_000, "fs started on alpha");
+    watch = new MountWatch(c.disk!, c.nodes).start();
+  }, 90_000);
+  afterAll(async () => {
+    watch?.stop();
+    await c?.down();
+  });
+
+  it("a holder that ignores SIGTERM: the agent escalates to SIGKILL and stop succeeds in time", async () => {
+    const [alpha, delta] = c.nodes;
+    const sum = await writeRandom(alpha, "/srv/data.bin", 1024);
+    await startHolder(alpha, "ignore-term", "/srv");
+    const holder = (await alpha.exec(["pgrep", "-f", "-x", "perl -e .*"], { check: false })).stdout.trim();
+    expect(holder, "holder running").not.toBe("");
+
+    const t0 = Date.now();
+    await c.standby(alpha);
+    const s = await c.waitFor((s) => startedOn(s, "fs") === "delta", 45_000, "fs started on delta");
+    note(`standby alpha with a TERM-ignoring holder → fs started on delta: ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+    const stop = s.ops.filter((o) => o.node === "alpha" && o.rsc === "fs" && o.task === "stop").pop();
+    expect(stop?.rc, "stop result on alpha").toBe(0);
+    note(`stop on alpha took ${stop?.execMs} ms (timeout ${STOP_TIMEOUT_S} s)`);
+    expect(stop!.execMs!).toBeLessThan(STOP_TIMEOUT_S * 1000);
+    expect(s.failures).toEqual([]);
+    expect(s.fencing).toEqual([]);
+    expect((await alpha.exec(["pgrep", "-f", "-x", "perl -e .*"], { check: false })).stdout.trim(), "holder killed").toBe("");
+    expect(await sha256(delta, "/srv/data.bin")).toBe(sum);
+    await c.online(alpha);
+    await c.waitFor((s) => s.nodes.every((n) => n.online && !n.standby) && startedOn(s, "fs") === "delta", 20_000, "alpha online again");
+  }, 90_000);
+
+  it("a holder that cannot be killed (respawned at once): stop fails, the node is fenced, fs recovers elsewhere", async () => {
+    const [alpha, delta] = c.nodes;
+    expect(c.disk!.mountsOn(delta)).toEqual(["/srv"]);
+    const sum = await writeRandom(delta, "/srv/data2.bin", 1024);
+    await startHolder(delta, "respawn", "/srv");
+
+    const t0 = Date.now();
+    await c.standby(delta);
+    // the failed stop is visible in crm_mon until the fencing completes (it wipes delta's history)
+    let sawStopFail = false;
+    const s = await c.waitFor(
+      (s) => {
+        sawStopFail ||= s.failures.some((f) => f.node === "delta" && f.op === "fs_stop_0");
+        return startedOn(s, "fs") === "alpha" && s.fencing.some((f) => f.target === "delta" && f.status === "success");
+      },
+      STOP_TIMEOUT_S * 1000 + 45_000,
+      "delta fenced and fs started on alpha",
+    );
+    note(`standby delta with an unkillable holder → stop failed, delta fenced, fs on alpha: ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+    const execd = delta.log("pacemaker").match(/fs stop \(call \d+, PID \d+\) exited with status (\d+)/);
+    note(`stop failure seen in crm_mon: ${sawStopFail}; delta's execd log: stop exited with status ${execd?.[1]}`);
+    expect(sawStopFail || execd?.[1] === "1", "the stop failed (crm_mon failures or delta's execd log)").toBe(true);
+    expect(delta.isOn(), "delta powered off by the fence agent").toBe(false);
+    expect(c.disk!.mountsOn(alpha)).toEqual(["/srv"]);
+    expect(await sha256(alpha, "/srv/data2.bin")).toBe(sum);
+    expect(watch.doubles).toEqual([]);
+  }, 120_000);
+});
