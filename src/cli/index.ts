@@ -60,7 +60,7 @@ export async function cli(args: string[]): Promise<number> {
     .option("--nfs <addr:port>", "local NFS server to probe", "127.0.0.1:2049")
     .option("--nfs-version <v>", "3, 4.0, 4.1 or 4.2 (default 4.0)")
     .option("--path <path>", "NFSv4.0 export path to LOOKUP (default /)")
-    .option("--timeout-ms <ms>", "probe budget (default 1500)")
+    .option("--timeout-ms <ms>", "probe budget, keep below haproxy's agent-inter (default 800)")
     .option("--drain-file <file>", "answer drain while this file exists", "/run/hanfs/haproxy-agent.drain")
     .option("--cache-ms <ms>", "reuse a probe result this long", "1000")
     .action(async (o: import("../haproxy/agent").AgentFlags) => {

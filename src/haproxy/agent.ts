@@ -111,7 +111,8 @@ export async function agentCommand(f: AgentFlags, say: (l: string) => void = (l)
     o = {
       listen: parseHostPort(f.listen, "--listen"),
       nfs: parseHostPort(f.nfs, "--nfs"),
-      settings: settingsFromPairs([["version", f.nfsVersion], ["path", f.path], ["timeout-ms", f.timeoutMs]], "command line"),
+      // below haproxy's agent timeout (agent-inter, 2 s by default): a late answer only counts as "agent failed"
+      settings: settingsFromPairs([["version", f.nfsVersion], ["path", f.path], ["timeout-ms", f.timeoutMs ?? "800"]], "command line"),
       drainFile: f.drainFile || undefined,
       cacheMs: +f.cacheMs,
       log: say,
