@@ -25,7 +25,7 @@ describe("rpcNull against fake servers", () => {
     const c = f.calls[0];
     expect([c.rpcvers, c.prog, c.vers, c.proc, c.credFlavor, c.verfFlavor, c.args.length]).toEqual([2, 100003, 4, 0, 0, 0, 0]);
     expect(c.raw.length).toBe(40);
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(900);
   });
 
   it("reports PROG_MISMATCH with the server's supported range", async () => {
@@ -63,7 +63,7 @@ describe("rpcNull against fake servers", () => {
     const f = await start({ onCall: (c, s) => void s.end(encodeRecord(reply.success(c.xid)).subarray(0, 14)) });
     const [r, ms] = await ping(f.port, 2000);
     expect(r).toMatchObject({ ok: false, kind: "closed" });
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(1000);
   });
 
   it("complete record with a truncated body → garbage", async () => {
@@ -80,14 +80,14 @@ describe("rpcNull against fake servers", () => {
     const f = await start({ onConnect: (s) => s.once("data", () => s.write("HTTP/1.1 400 Bad Request\r\n\r\n")) });
     const [r, ms] = await ping(f.port, 2000);
     expect(r).toMatchObject({ ok: false, kind: "too-large" });
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(1000);
   });
 
   it("oversized fragment header → too-large without waiting for the bytes", async () => {
     const f = await start({ onConnect: (s) => s.once("data", () => s.write(Buffer.from([0x80, 0x20, 0, 0]))) });
     const [r, ms] = await ping(f.port, 2000);
     expect(r).toMatchObject({ ok: false, kind: "too-large" });
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(1000);
   });
 
   it("silent server → timeout, within the budget", async () => {
@@ -95,7 +95,7 @@ describe("rpcNull against fake servers", () => {
     const [r, ms] = await ping(f.port, 300);
     expect(r).toMatchObject({ ok: false, kind: "timeout", message: expect.stringMatching(/300 ms \(0 bytes/) });
     expect(ms).toBeGreaterThanOrEqual(295);
-    expect(ms).toBeLessThan(450);
+    expect(ms).toBeLessThan(650);
   });
 
   it("slowloris server dribbling a valid reply cannot extend the deadline", async () => {
@@ -104,7 +104,7 @@ describe("rpcNull against fake servers", () => {
     const [r, ms] = await ping(f.port, 400);
     expect(r).toMatchObject({ ok: false, kind: "timeout" });
     expect(ms).toBeGreaterThanOrEqual(395);
-    expect(ms).toBeLessThan(550);
+    expect(ms).toBeLessThan(750);
   });
 
   it("nothing listening → refused, at once", async () => {
@@ -140,7 +140,7 @@ describe("rpcNull against fake servers", () => {
       const [r, ms] = await timed(() => rpcNull({ host: "127.0.0.1", port, prog: PROG.NFS, vers: 4, timeoutMs: 1000, connectTimeoutMs: 250 }));
       expect(r).toMatchObject({ ok: false, kind: "connect-timeout", message: expect.stringMatching(/after 250 ms/) });
       expect(ms).toBeGreaterThanOrEqual(245);
-      expect(ms).toBeLessThan(450);
+      expect(ms).toBeLessThan(700);
     } finally {
       for (const s of fillers) s.destroy();
       Atomics.store(release, 0, 1);
