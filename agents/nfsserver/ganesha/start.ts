@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { OCF, fail } from "../../../src/ocf/codes";
+import { describe, run } from "../../../src/os/exec";
+import { signal } from "../../../src/os/procs";
+import { serverScope, type NfsCtx } from "../common";
+import { nfsAnswers, waitAnswers } from "../probe";
+import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
+import { ganeshaConfig } from "./config";
+import { rebuildExports, writeAtomic } from "./exports";
+import { pathsOf, pluginsDir } from "./paths";
+import { ganeshaPid, stateText } from "./process";
+import { ganeshaValidate } from "./validate";
+
+export async function ganeshaStart(ctx: NfsCtx): Promise<number> {
+  ganeshaValidate(ctx);
+  const p = ctx.params;
+  const paths = pathsOf(ctx);
+  if (p.nfs_shared_infodir && !existsSync(p.nfs_shared_infodir))
+    fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${p.nfs_shared_infodir} does not exist here (is the shared filesystem mounted?)`);
+  mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
+  mkdirSync(paths.recoveryRoot, { recursive: true, mode: 0o755 });
+  rebuildExports(paths);
+  const conf = ganeshaConfig({
+    instance: ctx.instance,
+    v3: !p.nfsv4_only,
+    nfsPort: p.nfs_port,
+    mountdPort: p.mountd_port,
+    pluginsDir: pluginsDir(ctx)!,
+    graceTime: p.nfsv4_grace_time,
+    leaseTime: p.nfsv4_lease_time,
+    recoveryRoot: paths.recoveryRoot,
+    scope: serverScope(ctx),
+    exportsConf: paths.exportsConf,
+    extra: p.ganesha_extra_config,
+  });
+
+  const running = ganeshaPid(paths);
+  if (running !== undefined) {
+    if (readText(paths.conf) !== conf) ctx.log.warn(`ganesha (pid ${running}) runs with an older configuration; restart the resource to apply the new one`);
+    const why = await nfsAnswers(ctx);
+    if (why) fail(OCF.ERR_GENERIC, `ganesha (pid ${running}, ${stateText(running)}) is running but does not answer: ${why}`);
+    ctx.log.info(`ganesha already running (pid ${running})`);
+    return OCF.SUCCESS;
+  }
+  writeAtomic(paths.conf, conf);
+  rmSync(paths.pidFile, { force: true });
+  if (!p.nfsv4_only) await ensureRpcbind(ctx, () => startRpcbindDirect(ctx));
+
+  // ganesha.nfsd forks into the background; the parent's exit only says the config parsed.
+  const argv = [p.ganesha_binary, "-f", paths.conf, "-L", p.ganesha_log, "-p", paths.pidFile];
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(20_000) });
+  if (r.code !== 0) fail(OCF.ERR_GENERIC, `ganesha did not start: ${describe(argv, r)}`);
+  const t0 = Date.now();
+  // gone once it wrote its pid file, or never seen 2 s after the fork: it exited (bad config, port in use)
+  const exited = () => (ganeshaPid(paths) === undefined && (existsSync(paths.pidFile) || Date.now() - t0 > 2000) ? "ganesha exited during startup" : undefined);
+  const why = await waitAnswers(ctx, exited);
+  if (why) {
+    const pid = ganeshaPid(paths);
+    if (pid !== undefined) signal(pid, "SIGKILL"); // half-started: leave nothing that stop would have to guess about
+    fail(OCF.ERR_GENERIC, `ganesha did not come up: ${why}${p.ganesha_log.startsWith("/") ? ` (see ${p.ganesha_log})` : ""}`);
+  }
+  ctx.log.info(`ganesha started (pid ${ganeshaPid(paths)}), grace ${p.nfsv4_grace_time} s, lease ${p.nfsv4_lease_time} s, scope ${serverScope(ctx)}`);
+  return OCF.SUCCESS;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}

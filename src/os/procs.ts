@@ -1,0 +1,71 @@
+import { readFileSync, readdirSync } from "node:fs";
+
+/** A process as /proc/<pid>/stat shows it. State: R running, S sleeping, D disk wait, T stopped, Z zombie. */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+}
+
+export function procStat(pid: number, proc = "/proc"): ProcStat | undefined {
+  try {
+    const s = readFileSync(`${proc}/${pid}/stat`, "utf8");
+    const open = s.indexOf("(");
+    const close = s.lastIndexOf(")");
+    const rest = s.slice(close + 2).split(" ");
+    return { pid, comm: s.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Running (a zombie has exited already, it only waits for its parent). */
+export const alive = (pid: number, proc = "/proc") => {
+  const st = procStat(pid, proc);
+  return !!st && st.state !== "Z" && st.state !== "X";
+};
+
+/** The pid in a pid file, if the file holds one and that process runs. */
+export function pidFromFile(file: string, proc = "/proc"): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const m = /^\s*(\d+)\s*$/.exec(text);
+  const pid = m ? Number(m[1]) : 0;
+  return pid > 1 && alive(pid, proc) ? pid : undefined;
+}
+
+/** Live processes whose comm (the kernel's 15-char name) is one of `names`; one /proc walk, no ps. */
+export function findByComm(names: string[], proc = "/proc"): Map<string, number[]> {
+  const want = new Set(names.map((n) => n.slice(0, 15)));
+  const out = new Map<string, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync(proc);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const st = procStat(Number(e), proc);
+    if (!st || !want.has(st.comm) || st.state === "Z") continue;
+    const l = out.get(st.comm) ?? [];
+    l.push(st.pid);
+    out.set(st.comm, l);
+  }
+  return out;
+}
+
+/** Send a signal; false when the process is gone. */
+export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}

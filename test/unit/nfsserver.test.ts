@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ganeshaConfig } from "../../agents/nfsserver/ganesha/config";
+import { rebuildExports } from "../../agents/nfsserver/ganesha/exports";
+import { ganeshaPaths } from "../../agents/nfsserver/ganesha/paths";
+import { nfsserver } from "../../agents/nfsserver/index";
+import { runAgent } from "../../src/ocf/runtime";
+
+const capture = () => {
+  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
+  return io;
+};
+const env = (p: Record<string, string>) => ({ HA_LOGFACILITY: "none", OCF_RESOURCE_INSTANCE: "nfs", ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`OCF_RESKEY_${k}`, v])) });
+
+describe("nfsserver parameters", () => {
+  it.each([
+    [{ nfsv4_grace_time: "10", nfsv4_lease_time: "20" }, /nfsv4_grace_time \(10\) must be >= nfsv4_lease_time \(20\)/],
+    [{ nfsv4_lease_time: "5" }, /'nfsv4_lease_time' must be >= 10/],
+    [{ nfsv4_grace_time: "99999" }, /'nfsv4_grace_time' must be <= 3600/],
+    [{ server: "knfsd" }, /'server' must be kernel or ganesha/],
+    [{ nfs_shared_infodir: "relative/dir" }, /must be an absolute path/],
+    [{ nfs_ip: "198.51.100.1,not-an-ip" }, /comma separated list of IP addresses/],
+    [{ nfs_server_scope: "has space" }, /may only contain/],
+    [{ nfsd_threads: "0" }, /'nfsd_threads' must be >= 1/],
+  ])("%o is refused with 6 and one exit reason", async (p, why) => {
+    const io = capture();
+    expect(await runAgent(nfsserver, ["validate-all"], env({ server: "ganesha", ...p }), io)).toBe(6);
+    expect(io.e).toMatch(why);
+    expect(io.e.match(/ocf-exit-reason:/g)).toHaveLength(1);
+    expect(io.e).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("stop with invalid parameters succeeds: nothing can have been started", async () => {
+    expect(await runAgent(nfsserver, ["stop"], env({ server: "knfsd" }), capture())).toBe(0);
+  });
+
+  it("heartbeat's parameters are accepted", async () => {
+    const io = capture();
+    const hb = { nfs_init_script: "/etc/init.d/nfs-kernel-server", nfs_notify_cmd: "sm-notify", nfs_smnotify_retry_time: "5", rpcpipefs_dir: "/var/lib/nfs/rpc_pipefs", nfsd_args: "-N 2", statd_port: "662", mountd_port: "20048", nfsv4_only: "no", nfs_no_notify: "yes", nfs_notify_foreground: "false" };
+    await runAgent(nfsserver, ["validate-all"], env({ server: "ganesha", ganesha_binary: "/nonexistent/ganesha.nfsd", ...hb }), io);
+    expect(io.e).toMatch(/ganesha\.nfsd is not installed/); // got past every parameter check
+  });
+
+  it("a missing ganesha is ERR_INSTALLED (5)", async () => {
+    expect(await runAgent(nfsserver, ["validate-all"], env({ server: "ganesha", ganesha_binary: "/nonexistent/ganesha.nfsd" }), capture())).toBe(5);
+  });
+});
+
+describe("generated ganesha configuration", () => {
+  const base = { instance: "nfs", v3: true, nfsPort: 2049, mountdPort: 20048, pluginsDir: "/usr/lib/x86_64-linux-gnu/ganesha", graceTime: 10, leaseTime: 10, recoveryRoot: "/srv/info/ganesha", scope: "hanfs", exportsConf: "/run/hanfs/ganesha/exports.conf", extra: "" };
+  it("sets grace, lease, fs recovery in the shared dir, scope, and includes the exports", () => {
+    const c = ganeshaConfig(base);
+    expect(c).toMatch(/NFSv4 \{[^}]*Grace_Period = 10;[^}]*Lease_Lifetime = 10;[^}]*RecoveryBackend = fs;[^}]*RecoveryRoot = "\/srv\/info\/ganesha";[^}]*Server_Scope = "hanfs";/);
+    expect(c).toMatch(/Protocols = 3, 4;/);
+    expect(c).toMatch(/MNT_Port = 20048;/);
+    expect(c).toMatch(/Enable_NLM = false;/);
+    expect(c).toContain('%include "/run/hanfs/ganesha/exports.conf"');
+  });
+  it("v4 only: no v3, no MNT port; extra config included last", () => {
+    const c = ganeshaConfig({ ...base, v3: false, extra: "/etc/ganesha/extra.conf" });
+    expect(c).toMatch(/Protocols = 4;/);
+    expect(c).not.toMatch(/MNT_Port/);
+    expect(c.trimEnd().endsWith('%include "/etc/ganesha/extra.conf"')).toBe(true);
+  });
+  it("exports.conf lists exports.d in a stable order", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hanfs-u-"));
+    const p = ganeshaPaths(dir, "/srv/info");
+    rebuildExports(p);
+    expect(readFileSync(p.exportsConf, "utf8")).toBe("");
+    writeFileSync(join(p.exportsDir, "b.conf"), "");
+    writeFileSync(join(p.exportsDir, "a.conf"), "");
+    writeFileSync(join(p.exportsDir, "junk.tmp"), "");
+    rebuildExports(p);
+    expect(readFileSync(p.exportsConf, "utf8")).toBe(`%include "${dir}/exports.d/a.conf"\n%include "${dir}/exports.d/b.conf"\n`);
+    expect(p.recoveryRoot).toBe("/srv/info/ganesha");
+  });
+});
