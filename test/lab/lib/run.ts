@@ -43,6 +43,8 @@ export function running(pid: number): boolean {
 export class Run {
   readonly id: string;
   readonly dir: string;
+  /** every namespace the run created ("net:[4026532...]"), for leftover checks */
+  readonly namespaces = new Set<string>();
   constructor() {
     this.id = `hl${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;
     this.dir = join(LAB_ROOT, this.id);
