@@ -3,7 +3,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(corosync pacemaker pacemaker-cli-utils crmsh resource-agents libxml2-utils
-      e2fsprogs xfsprogs util-linux mount psmisc procps iproute2 kmod binutils file strace
+      e2fsprogs xfsprogs util-linux mount psmisc procps iproute2 kmod binutils file strace hyperfine
       haproxy nfs-ganesha nfs-ganesha-vfs libnfs-utils drbd-utils)
 own_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then

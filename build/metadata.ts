@@ -1,9 +1,12 @@
 // Write metadata/<Agent>.xml from the declarations (`npm run metadata`); --check fails when stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AGENTS } from "../agents/index";
+import { loadAllAgents } from "../agents/index";
+import type { ParamDecls } from "../src/ocf/declare";
 import { metaDataXml } from "../src/ocf/metadata";
 
+async function main() {
+const AGENTS = await loadAllAgents();
 const dir = join(__dirname, "..", "metadata");
 const check = process.argv.includes("--check");
 let stale = 0;
@@ -29,7 +32,7 @@ for (const [name, agent] of Object.entries(AGENTS)) {
 const readme = join(__dirname, "..", "README.md");
 let text = readFileSync(readme, "utf8");
 for (const [name, agent] of Object.entries(AGENTS)) {
-  const rows = Object.entries(agent.params).map(
+  const rows = Object.entries(agent.params as ParamDecls).map(
     ([p, d]) => `| \`${p}\` | ${d.type} | ${d.required ? "required" : d.default === "" ? '""' : `\`${String(d.default)}\``} | ${d.longdesc.replace(/\|/g, "\\|")} |`,
   );
   const block = `<!-- params:${name} -->\n| parameter | type | default | meaning |\n|---|---|---|---|\n${rows.join("\n")}\n<!-- /params:${name} -->`;
@@ -45,3 +48,5 @@ for (const [name, agent] of Object.entries(AGENTS)) {
 }
 if (!check) writeFileSync(readme, text);
 process.exit(stale ? 1 : 0);
+}
+void main();

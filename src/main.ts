@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { AGENTS } from "../agents/index";
+import { isAgent, loadAgent } from "../agents/index";
 import { runAgent } from "./ocf/runtime";
 
 /**
@@ -10,8 +10,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const name = basename(process.argv0 || "");
   if (name === "haproxy-check") return (await import("./haproxy/check")).main(args, process.env);
-  const agent = AGENTS[name];
-  if (agent) return runAgent(agent, args);
+  if (isAgent(name)) return runAgent(await loadAgent(name), args);
   const { cli } = await import("./cli/index");
   return cli(args);
 }

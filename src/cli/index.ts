@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { AGENTS } from "../../agents/index";
+import { AGENT_NAMES, isAgent, loadAgent, loadAllAgents } from "../../agents/index";
 import { metaDataXml } from "../ocf/metadata";
 import { runAgent } from "../ocf/runtime";
 import { VERSION } from "../version";
@@ -31,21 +31,20 @@ export async function cli(args: string[]): Promise<number> {
   prog
     .command("list")
     .description("list the agents this binary provides")
-    .action(() => {
-      for (const [name, a] of Object.entries(AGENTS)) process.stdout.write(`ocf:hanfs:${name}\t${a.shortdesc}\n`);
+    .action(async () => {
+      for (const [name, a] of Object.entries(await loadAllAgents())) process.stdout.write(`ocf:hanfs:${name}\t${a.shortdesc}\n`);
     });
   prog
     .command("meta-data")
     .argument("<agent>", "agent name, e.g. Filesystem")
     .description("print an agent's OCF meta-data XML")
-    .action((name: string) => {
-      const a = AGENTS[name];
-      if (!a) {
-        process.stderr.write(`hanfs: unknown agent '${name}' (known: ${Object.keys(AGENTS).join(", ")})\n`);
+    .action(async (name: string) => {
+      if (!isAgent(name)) {
+        process.stderr.write(`hanfs: unknown agent '${name}' (known: ${AGENT_NAMES.join(", ")})\n`);
         code = 2;
         return;
       }
-      process.stdout.write(metaDataXml(a));
+      process.stdout.write(metaDataXml(await loadAgent(name)));
     });
   prog
     .command("version")
@@ -72,13 +71,12 @@ export async function cli(args: string[]): Promise<number> {
     .argument("<action>")
     .description("run an agent action directly (what the OCF symlinks do)")
     .action(async (name: string, action: string) => {
-      const a = AGENTS[name];
-      if (!a) {
+      if (!isAgent(name)) {
         process.stderr.write(`hanfs: unknown agent '${name}'\n`);
         code = 2;
         return;
       }
-      code = await runAgent(a, [action]);
+      code = await runAgent(await loadAgent(name), [action]);
     });
 
   try {

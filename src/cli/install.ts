@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, statSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { AGENTS } from "../../agents/index";
+import { AGENT_NAMES } from "../../agents/index";
 
 /** Programs other than OCF agents that live next to the binary (absolute paths for haproxy etc.). */
 export const HELPERS = ["haproxy-check"];
@@ -52,7 +52,7 @@ export function install(root: string, say: (l: string) => void, self = process.e
   chmodSync(bin, 0o755);
   const prov = join(root, PROVIDER);
   mkdirSync(prov, { recursive: true, mode: 0o755 });
-  for (const name of Object.keys(AGENTS)) link(relative(prov, bin), join(prov, name), say);
+  for (const name of AGENT_NAMES) link(relative(prov, bin), join(prov, name), say);
   for (const name of HELPERS) link("hanfs", join(dirname(bin), name), say);
   return 0;
 }
@@ -69,7 +69,7 @@ export function uninstall(root: string, say: (l: string) => void): number {
     unlinkSync(p);
     say(`removed   ${p}`);
   };
-  for (const name of Object.keys(AGENTS)) rm(join(prov, name));
+  for (const name of AGENT_NAMES) rm(join(prov, name));
   for (const name of HELPERS) rm(join(dirname(bin), name));
   rm(bin);
   for (const d of [prov, dirname(bin)]) {

@@ -16,8 +16,30 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Wall time of whole commands (fork+exec+run), interleaved so machine noise hits all alike. */
+/**
+ * Median wall time of whole commands with hyperfine -N (spawned straight from a small native
+ * process: a Node parent's fork would add the same few ms to both sides and hide the ratio).
+ * Each command's environment is given to hyperfine itself. Two passes in opposite order, so slow
+ * drift of the machine's load hits both alike; the median is over both passes.
+ */
 export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3): Map<string, number> {
+  const all = new Map(cmds.map((c) => [c.name, [] as number[]]));
+  for (const order of [cmds, [...cmds].reverse()]) {
+    for (const c of order) {
+      const out = `/tmp/hanfs-bench-${process.pid}.json`;
+      const r = spawnSync("hyperfine", ["-N", "-w", String(warmup), "-r", String(runs / 2), "--export-json", out, "--style", "none", c.argv.join(" ")], { env: c.env, stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
+      if (r.status !== 0) throw new Error(`hyperfine ${c.name}: ${r.stderr}`);
+      const res = JSON.parse(readFileSync(out, "utf8")).results[0];
+      rmSync(out, { force: true });
+      if (res.exit_codes.some((x: number) => x !== c.expect)) throw new Error(`${c.name}: exit ${res.exit_codes[0]}, expected ${c.expect}`);
+      all.get(c.name)!.push(...res.times.map((t: number) => t * 1000));
+    }
+  }
+  return new Map([...all].map(([k, v]) => [k, median(v)]));
+}
+
+/** Same, timed from this process (fallback and for commands hyperfine cannot split). */
+export function timeSpawned(cmds: Cmd[], runs = 40, warmup = 3): Map<string, number> {
   const times = new Map(cmds.map((c) => [c.name, [] as number[]]));
   for (let i = 0; i < warmup + runs; i++) {
     for (const c of cmds) {

@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AGENTS } from "../../agents/index";
+import { loadAllAgents } from "../../agents/index";
+import type { ParamDecls } from "../../src/ocf/declare";
 import { metaDataXml } from "../../src/ocf/metadata";
 
+const AGENTS = await loadAllAgents();
 const DTD_DIR = "/usr/share/resource-agents";
 
 describe.each(Object.keys(AGENTS))("meta-data of %s", (name) => {
@@ -20,6 +22,6 @@ describe.each(Object.keys(AGENTS))("meta-data of %s", (name) => {
   });
   it("declares every mandatory action and a default for every optional parameter", () => {
     for (const a of ["start", "stop", "monitor", "meta-data", "validate-all"]) expect(xml).toContain(`<action name="${a}"`);
-    for (const [p, d] of Object.entries(AGENTS[name].params)) if (!d.required) expect(d.default, p).not.toBeUndefined();
+    for (const [p, d] of Object.entries(AGENTS[name].params as ParamDecls)) if (!d.required) expect(d.default, p).not.toBeUndefined();
   });
 });
