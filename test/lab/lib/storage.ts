@@ -45,6 +45,11 @@ export class SharedDisk {
     this.dev = "";
   }
 
+  /** Lay out directories on the filesystem, like an admin before handing it to the cluster (mounted briefly in `node`). */
+  async mkdirs(node: Node, dirs: string[]) {
+    await node.exec(["sh", "-c", 'mount "$1" /srv && shift && cd /srv && mkdir -p "$@"; rc=$?; cd / && umount /srv && exit $rc', "sh", this.dev, ...dirs], { timeout: 30_000 });
+  }
+
   /** Mount points of this device in a node's mount namespace. */
   mountsOn(node: Node): string[] {
     return node
