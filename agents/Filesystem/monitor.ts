@@ -48,15 +48,20 @@ export function statusFile(ctx: FsCtx): string {
 async function writeStatus(ctx: FsCtx) {
   const file = statusFile(ctx);
   const dir = file.slice(0, file.lastIndexOf("/"));
-  if (dir !== ctx.params.directory) await io(ctx, ["mkdir", "-p", dir], `mkdir ${dir}`);
   const stamp = `hanfs ${ctx.instance} ${process.pid} ${Date.now()}\n`;
   const payload = stamp.padEnd(4096, "\0");
-  // O_DIRECT proves the device took it; tmpfs and friends reject O_DIRECT, so fall back to O_SYNC
-  const w = await run(["dd", `of=${file}`, "bs=4096", "count=1", "oflag=direct,sync", "conv=fsync", "status=none"], { timeoutMs: ctx.deadline.cap(Infinity), input: payload });
-  const direct = !(w.code !== 0 && /Invalid argument/.test(w.stderr));
-  if (!direct) await io(ctx, ["dd", `of=${file}`, "bs=4096", "count=1", "oflag=sync", "conv=fsync", "status=none"], `write of ${file}`, payload);
-  else if (w.timedOut) fail(OCF.ERR_GENERIC, `write of ${file}: no answer before the monitor deadline (I/O hung)`);
-  else if (w.code !== 0) fail(OCF.ERR_GENERIC, `write of ${file} failed: ${w.stderr.trim()}`);
+  // O_DIRECT proves the device took the write; tmpfs and friends refuse it (EINVAL) → O_SYNC.
+  // The status directory is made only when the write says it is missing: one exec less per call.
+  let direct = true;
+  for (let attempt = 0; ; attempt++) {
+    const argv = ["dd", `of=${file}`, "bs=4096", "count=1", `oflag=${direct ? "direct," : ""}sync`, "conv=fsync", "status=none"];
+    const w = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity), input: payload });
+    if (w.timedOut) fail(OCF.ERR_GENERIC, `write of ${file}: no answer before the monitor deadline (I/O hung)`);
+    if (w.code === 0) break;
+    if (attempt < 2 && direct && /Invalid argument/.test(w.stderr)) direct = false;
+    else if (attempt < 2 && /No such file or directory/.test(w.stderr)) await io(ctx, ["mkdir", "-p", dir], `mkdir ${dir}`);
+    else fail(OCF.ERR_GENERIC, `write of ${file} failed: ${describe(argv, w)}`);
+  }
   const r = await io(ctx, ["dd", `if=${file}`, "bs=4096", "count=1", ...(direct ? ["iflag=direct"] : []), "status=none"], `read back of ${file}`);
   if (!r.stdout.startsWith(stamp)) fail(OCF.ERR_GENERIC, `read back of ${file} returned other data than was written`);
 }

@@ -68,6 +68,16 @@ export async function runAgent<P extends ParamDecls>(
     return code;
   };
 
+  // An error thrown from a callback (a stream, a timer) would otherwise print a stack trace.
+  const crash = (e: unknown) => {
+    io.err(exitReason(env, `internal error in ${action}: ${e instanceof Error ? e.message : String(e)}`));
+    process.exit(OCF.ERR_GENERIC);
+  };
+  if (io === stdio) {
+    process.on("uncaughtException", crash);
+    process.on("unhandledRejection", crash);
+  }
+
   // Last line of defence: an action that overruns its own deadline still reports before SIGKILL.
   const watchdog = setTimeout(() => {
     io.err(exitReason(env, `${action} did not finish within its ${deadline.totalMs} ms timeout`));

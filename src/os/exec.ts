@@ -50,7 +50,11 @@ export function run(argv: string[], opts: RunOpts): Promise<RunResult> {
     child.stderr!.on("data", (d) => (stderr += d));
     child.on("error", (error: NodeJS.ErrnoException) => done({ code: null, signal: null, timedOut: false, error }));
     child.on("close", (code, signal) => done({ code, signal, timedOut: false }));
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    if (opts.input !== undefined) {
+      // a child that exits before reading its input (dd refusing a path) must not crash us with EPIPE
+      child.stdin!.on("error", () => {});
+      child.stdin!.end(opts.input);
+    }
   });
 }
 

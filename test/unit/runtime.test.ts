@@ -80,3 +80,24 @@ describe("OCF runtime", () => {
     expect(await new Deadline(400).until(() => undefined, 20)).toBeUndefined();
   });
 });
+
+describe("run()", () => {
+  it("a child that exits without reading its input is an exit code, not an EPIPE crash", async () => {
+    const { run } = await import("../../src/os/exec");
+    const r = await run(["sh", "-c", "exit 3"], { timeoutMs: 5000, input: "x".repeat(1 << 20) });
+    expect(r.code).toBe(3);
+  });
+  it("kills a child at its time limit and returns at once", async () => {
+    const { run } = await import("../../src/os/exec");
+    const t0 = Date.now();
+    const r = await run(["sleep", "30"], { timeoutMs: 200 });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+  it("a missing program is reported, not thrown", async () => {
+    const { run, describe: say } = await import("../../src/os/exec");
+    const r = await run(["/nonexistent/hanfs-tool"], { timeoutMs: 2000 });
+    expect(r.error?.code).toBe("ENOENT");
+    expect(say(["/nonexistent/hanfs-tool"], r)).toBe("/nonexistent/hanfs-tool: not installed");
+  });
+});
