@@ -1,6 +1,6 @@
 /** ONC RPC over TCP with hard time bounds: no call ever outlives its deadline, whatever the peer does. */
 import type { Socket } from "node:net";
-import { crypto, net } from "../os/lazy";
+import { net } from "../os/lazy";
 import { type OpaqueAuth, type Reply, encodeCall, parseReply } from "./message";
 import { RecordDecoder, RecordError, encodeRecord } from "./record";
 import { XdrError } from "./xdr";
@@ -94,7 +94,8 @@ export class RpcConnection {
   private readonly timer: NodeJS.Timeout;
   private readonly t0 = process.hrtime.bigint();
   private readonly onAbort = () => this.fail("aborted", "aborted by caller");
-  private nextXid = crypto().randomInt(0, 0xffffffff);
+  // an xid only has to differ from recent ones; loading node:crypto for it costs ~6 ms per check
+  private nextXid = Math.floor(Math.random() * 0xffffffff);
 
   private constructor(private readonly sock: Socket, private readonly opts: ConnectOptions) {
     this.decoder = new RecordDecoder(opts.maxReplyBytes ?? 1 << 20);
