@@ -10,7 +10,7 @@ type AnyAgent = AgentDecl<any>;
  */
 const LOADERS: Record<string, () => Promise<AnyAgent>> = {
   Filesystem: () => import("./Filesystem/index").then((m) => m.Filesystem),
-  exportfs: () => import("./exportfs/index").then((m) => m.exportfs),
+  nfsserver: () => import("./nfsserver/index").then((m) => m.nfsserver),
 };
 
 export const AGENT_NAMES = Object.keys(LOADERS);
