@@ -1,5 +1,6 @@
 // npm run demo: a 2-node lab running the seed's configuration on hanfs's agents, the seed's
 // failover test (write, standby node 1, write again, bring it back), a short report, teardown.
+import { existsSync } from "node:fs";
 import { Cluster, HANFS } from "./lib/cluster";
 import { startedOn, type Status } from "./lib/status";
 import { MountWatch } from "./lib/storage";
@@ -11,7 +12,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(2) + " s";
 
 /** The seed's `group HA fs_nfs nfs` with the hanfs agents the binary has; a stand-in for the rest. */
 function seedConfig(dev: string, agents: string) {
-  const hasNfs = agents.includes("ocf:hanfs:nfsserver");
+  const hasNfs = agents.includes("ocf:hanfs:nfsserver") && existsSync("/usr/bin/ganesha.nfsd");
   const nfs = hasNfs
     ? "primitive nfs ocf:hanfs:nfsserver params server=ganesha nfs_shared_infodir=/srv/nfs_info nfsv4_grace_time=10 nfsv4_lease_time=10 ganesha_log=/var/log/ganesha.log op monitor interval=10s timeout=20s"
     : "primitive nfs ocf:heartbeat:Dummy op monitor interval=10s";
@@ -20,7 +21,7 @@ ${nfs}
 group HA fs_nfs nfs
 location HA-prefers-alpha HA 100: alpha
 `;
-  return { text, nfsAgent: hasNfs ? "ocf:hanfs:nfsserver (server=ganesha)" : "ocf:heartbeat:Dummy (stand-in: no hanfs nfsserver yet)" };
+  return { text, nfsAgent: hasNfs ? "ocf:hanfs:nfsserver (server=ganesha)" : "ocf:heartbeat:Dummy (stand-in: no ocf:hanfs:nfsserver, or nfs-ganesha not installed)" };
 }
 
 const groupOn = (s: Status) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "./lib/cluster";
 import { note } from "./lib/config";
-import { onlineNodes } from "./lib/status";
+import { onlineNodes, startedOn } from "./lib/status";
 
 describe("3-node cluster: daemon crashes are fenced like power failures", () => {
   let c: Cluster;
@@ -19,6 +19,13 @@ describe("3-node cluster: daemon crashes are fenced like power failures", () => 
       45_000,
       `${target} fenced`,
     );
+
+  it("loads CIB XML and runs a resource on the 3-node cluster", async () => {
+    await c.crm(`<resources><primitive id="dummy" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="dummy-mon" name="monitor" interval="10s"/></operations></primitive></resources>`);
+    const s = await c.waitFor((s) => !!startedOn(s, "dummy"), 20_000, "dummy started");
+    expect(s.quorum).toBe(true);
+    expect(onlineNodes(s).sort()).toEqual(["alpha", "delta", "gamma"]);
+  }, 30_000);
 
   it("corosync killed on a node: the quorate pair fences it; powerOn brings it back", async () => {
     const gamma = c.node("gamma");

@@ -93,10 +93,14 @@ export class Cluster {
     return this.node(ref).exec(argv, o);
   }
 
-  /** Load crm shell configuration text, or CIB XML (<cib> or <configuration>), as an update. */
+  /** Load crm shell configuration text, or CIB XML (<cib>, <configuration> or its sections), as an update. */
   async crm(config: string, on?: NodeRef): Promise<Result> {
     const n = on ? this.node(on) : this.nodes.find((x) => x.isOn())!;
     const xml = config.trimStart().startsWith("<");
+    if (xml && !/^\s*<cib[\s>]/.test(config)) {
+      // crmsh loads XML only as a whole <cib>
+      config = /^\s*<configuration[\s>]/.test(config) ? `<cib>${config}</cib>` : `<cib><configuration>${config}</configuration></cib>`;
+    }
     const file = `cfg-${++this.cfgs}.${xml ? "xml" : "crm"}`;
     writeFileSync(join(n.dir, "home", file), config);
     return n.exec(["crm", "configure", "load", ...(xml ? ["xml"] : []), "update", `/root/${file}`], { timeout: 60_000 });

@@ -48,9 +48,16 @@ export class Run {
   constructor() {
     this.id = `hl${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;
     this.dir = join(LAB_ROOT, this.id);
-    mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
     reapStale();
-    mkdirSync(this.dir, { mode: 0o755 });
+    // recursive: a concurrent run's cleanup may remove an empty LAB_ROOT at any moment
+    for (let i = 0; ; i++) {
+      try {
+        mkdirSync(this.dir, { recursive: true, mode: 0o755 });
+        break;
+      } catch (e) {
+        if (i > 5) throw e;
+      }
+    }
     writeFileSync(join(this.dir, "owner"), JSON.stringify({ pid: process.pid, start: startTime(process.pid) }));
     live.add(this);
     hookOnce();
