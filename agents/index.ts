@@ -11,6 +11,7 @@ type AnyAgent = AgentDecl<any>;
 const LOADERS: Record<string, () => Promise<AnyAgent>> = {
   Filesystem: () => import("./Filesystem/index").then((m) => m.Filesystem),
   nfsserver: () => import("./nfsserver/index").then((m) => m.nfsserver),
+  exportfs: () => import("./exportfs/index").then((m) => m.exportfs),
 };
 
 export const AGENT_NAMES = Object.keys(LOADERS);

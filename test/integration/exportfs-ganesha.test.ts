@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Scratch, installAgent, sh } from "./fixture";
+import { Box, NET, agentIn } from "./ganesha-fixture";
+
+/** ocf:hanfs:exportfs server=ganesha on a real ganesha run by ocf:hanfs:nfsserver; libnfs client. */
+let s: Scratch;
+let NFSSERVER: string, EXPORTFS: string;
+let sw: Box, a: Box, cli: Box;
+let shared: string;
+const SRV = `${NET}.31`;
+const RUN = "/run/hanfs/ganesha";
+const nfsParams = () => ({ server: "ganesha", nfs_shared_infodir: `${shared}/info`, nfsv4_grace_time: "10", nfsv4_lease_time: "10", monitor_rpc_timeout: "2" });
+const exParams = () => ({ server: "ganesha", clientspec: `${NET}.0/24`, options: "rw,no_root_squash,sync,no_subtree_check", directory: `${shared}/export`, fsid: "7", monitor_rpc_timeout: "2" });
+const ex = (action: string, p: Record<string, string> = exParams()) => agentIn(a, EXPORTFS, action, p, { OCF_RESOURCE_INSTANCE: "exp" });
+const url = (f: string, v: 3 | 4) => `nfs://${SRV}${shared}/export/${f}${v === 4 ? "?version=4" : ""}`;
+
+beforeAll(async () => {
+  s = new Scratch();
+  NFSSERVER = installAgent(s, "nfsserver");
+  EXPORTFS = installAgent(s, "exportfs");
+  const dev = s.loopFs("ext4", 64, "shared");
+  shared = s.mkdir("shared");
+  sh(["mount", dev, shared]);
+  mkdirSync(`${shared}/export`);
+  mkdirSync(`${shared}/info`);
+  sw = new Box("sw", undefined, s);
+  await sw.boot();
+  [a, cli] = [new Box("exp-a", SRV, s), new Box("exp-cli", `${NET}.32`, s)];
+  for (const x of [a, cli]) await x.boot(sw);
+}, 60_000);
+afterAll(() => s?.cleanup());
+
+describe("exportfs server=ganesha", () => {
+  it("refuses to start without a running ganesha, with a clear reason", async () => {
+    const r = await ex("start");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ocf-exit-reason:no ganesha runs with .*start the nfsserver/);
+    expect((await ex("monitor")).code).toBe(7);
+  });
+
+  it("start adds the export through SIGHUP; clients write v3 and read v4 through it", async () => {
+    expect((await agentIn(a, NFSSERVER, "start", nfsParams())).code).toBe(0);
+    expect((await cli.run(["nfs-ls", url("", 4)])).code).not.toBe(0); // not exported yet
+    const st = await ex("start");
+    expect(st.stderr).toMatch(/exported .* through ganesha/);
+    expect(st.code).toBe(0);
+    const block = (await a.run(["cat", `${RUN}/exports.d/exp.conf`])).stdout;
+    expect(block).toMatch(/Export_Id = 7;/);
+    expect(block).toMatch(/CLIENT \{ Clients = 198\.51\.100\.0\/24; Access_Type = RW; Squash = No_Root_Squash; \}/);
+    expect((await ex("monitor")).code).toBe(0);
+    expect((await ex("start")).code).toBe(0); // idempotent
+
+    const data = randomBytes(100_000);
+    writeFileSync(s.path("w.bin"), data);
+    expect((await cli.run(["nfs-cp", s.path("w.bin"), url("w.bin", 3)])).code).toBe(0);
+    const r = await cli.run(["sh", "-c", `nfs-cat '${url("w.bin", 4)}' | sha256sum`]);
+    expect(r.stdout.split(" ")[0]).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(readFileSync(`${shared}/export/w.bin`).equals(data)).toBe(true);
+  });
+
+  it("monitor fails when ganesha no longer serves the export, although our files say it should", async () => {
+    await a.run(["sh", "-c", `: > ${RUN}/exports.conf && kill -HUP $(cat ${RUN}/ganesha.pid)`]);
+    let mon;
+    for (let i = 0; i < 50; i++) {
+      mon = await ex("monitor");
+      if (mon.code !== 0) break;
+    }
+    expect(mon!.code).toBe(1);
+    expect(mon!.stderr).toMatch(/ocf-exit-reason:ganesha does not export .* \(NFS4ERR_NOENT\)/);
+    expect((await ex("start")).code).toBe(0); // re-adds and reloads
+    expect((await ex("monitor")).code).toBe(0);
+  });
+
+  it("a state file from before a reboot is required (RA#821): without it the probe says not running", async () => {
+    const state = "/run/resource-agents/hanfs-exportfs-exp.state";
+    expect((await a.run(["test", "-s", state])).code).toBe(0);
+    await a.run(["mv", state, `${state}.saved`]);
+    expect((await ex("monitor", { ...exParams() })).code).toBe(7);
+    await a.run(["mv", `${state}.saved`, state]);
+    expect((await ex("monitor")).code).toBe(0);
+  });
+
+  it("stop removes it from ganesha (clients get NOENT), and is idempotent", async () => {
+    const st = await ex("stop");
+    expect(st.code).toBe(0);
+    const ls = await cli.run(["nfs-ls", url("", 4)]);
+    expect(ls.stderr).toMatch(/NFS4ERR_NOENT/);
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await ex("stop")).code).toBe(0);
+    expect((await a.run(["test", "-e", `${RUN}/exports.d/exp.conf`])).code).not.toBe(0);
+  });
+
+  it("monitor fails (1) when ganesha dies under a started export", async () => {
+    expect((await ex("start")).code).toBe(0);
+    await a.run(["sh", "-c", `kill -KILL $(cat ${RUN}/ganesha.pid)`]);
+    const mon = await ex("monitor");
+    expect(mon.code).toBe(1);
+    expect(mon.stderr).toMatch(/ganesha is not running/);
+    expect((await ex("stop")).code).toBe(0);
+    expect((await agentIn(a, NFSSERVER, "stop", nfsParams())).code).toBe(0);
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Scratch, installAgent, sh } from "./fixture";
+import { Box, NET, agentIn } from "./ganesha-fixture";
+
+/** ocf-tester (resource-agents) on the installed nfsserver and exportfs agents, ganesha backend. */
+let s: Scratch;
+let NFSSERVER: string, EXPORTFS: string;
+let sw: Box, a: Box;
+let shared: string;
+const opts = (p: Record<string, string>) => Object.entries(p).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+const nfsParams = () => ({ server: "ganesha", nfs_shared_infodir: `${shared}/info`, nfsv4_grace_time: "10", nfsv4_lease_time: "10" });
+
+beforeAll(async () => {
+  s = new Scratch();
+  NFSSERVER = installAgent(s, "nfsserver");
+  EXPORTFS = installAgent(s, "exportfs");
+  const dev = s.loopFs("ext4", 64, "shared");
+  shared = s.mkdir("shared");
+  sh(["mount", dev, shared]);
+  mkdirSync(`${shared}/export`);
+  mkdirSync(`${shared}/info`);
+  sw = new Box("sw", undefined, s);
+  await sw.boot();
+  a = new Box("ot-a", `${NET}.41`, s);
+  await a.boot(sw);
+}, 60_000);
+afterAll(() => s?.cleanup());
+
+describe("ocf-tester", () => {
+  it("passes for nfsserver server=ganesha", async () => {
+    const r = await a.run(["ocf-tester", "-n", "nfs", ...opts(nfsParams()), NFSSERVER], { timeout: 120_000 });
+    expect(r.stdout + r.stderr).toMatch(/hanfs\/nfsserver passed all tests/);
+    expect(r.code).toBe(0);
+    expect((await agentIn(a, NFSSERVER, "monitor", nfsParams())).code).toBe(7);
+  });
+
+  it("passes for exportfs server=ganesha (nfsserver running)", async () => {
+    expect((await agentIn(a, NFSSERVER, "start", nfsParams())).code).toBe(0);
+    const p = { server: "ganesha", clientspec: `${NET}.0/24`, options: "rw", directory: `${shared}/export`, fsid: "3" };
+    const r = await a.run(["ocf-tester", "-n", "exp", ...opts(p), EXPORTFS], { timeout: 120_000 });
+    expect(r.stdout + r.stderr).toMatch(/hanfs\/exportfs passed all tests/);
+    expect(r.code).toBe(0);
+    expect((await agentIn(a, NFSSERVER, "stop", nfsParams())).code).toBe(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseEtab } from "../../agents/exportfs/etab";
+import { exportBlock, translateOptions } from "../../agents/exportfs/ganesha-block";
+import { exportfs } from "../../agents/exportfs/index";
+import { specOf } from "../../agents/exportfs/kernel";
+import { runAgent } from "../../src/ocf/runtime";
+
+const capture = () => {
+  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
+  return io;
+};
+const env = (p: Record<string, string>) => ({ HA_LOGFACILITY: "none", OCF_RESOURCE_INSTANCE: "exp", ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`OCF_RESKEY_${k}`, v])) });
+const ok = { clientspec: "198.51.100.0/24", directory: "/srv/nfs/export", server: "ganesha" };
+
+describe("exportfs parameters", () => {
+  it.each([
+    [{ clientspec: "" }, 6, /required parameter 'clientspec'/],
+    [{ clientspec: "a b" }, 6, /not a client specification/],
+    [{ directory: "rel/dir" }, 6, /must be an absolute path/],
+    [{ fsid: "12ab" }, 6, /must be a number, root or a UUID/],
+    [{ options: "rw;reboot" }, 6, /characters not allowed/],
+    [{ rmtab_backup: "../x" }, 6, /plain file name/],
+    [{ server: "knfsd" }, 6, /kernel or ganesha/],
+  ])("%o → %i", async (p, code, why) => {
+    const io = capture();
+    expect(await runAgent(exportfs, ["validate-all"], env({ ...ok, ...p }), io)).toBe(code);
+    expect(io.e).toMatch(why);
+    expect(io.e.match(/ocf-exit-reason:/g)).toHaveLength(1);
+  });
+  it("heartbeat's parameters validate; stop with bad ones is 0", async () => {
+    const hb = { ...ok, options: "rw,no_root_squash,sync,no_subtree_check", fsid: "1", unlock_on_stop: "1", wait_for_leasetime_on_stop: "false", rmtab_backup: ".rmtab" };
+    expect(await runAgent(exportfs, ["validate-all"], env(hb), capture())).toBe(0);
+    expect(await runAgent(exportfs, ["stop"], env({ ...ok, directory: "rel" }), capture())).toBe(0);
+  });
+  it("kernel server: 5 exactly when exportfs is not installed", async () => {
+    const io = capture();
+    const code = await runAgent(exportfs, ["validate-all"], env({ ...ok, server: "kernel" }), io);
+    const installed = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].some((d) => existsSync(`${d}/exportfs`));
+    expect(code).toBe(installed ? 0 : 5);
+    if (!installed) expect(io.e).toMatch(/exportfs is not installed \(package nfs-kernel-server\)/);
+  });
+});
+
+describe("etab and exportfs arguments", () => {
+  it("parses etab lines, octal escapes included", () => {
+    const e = parseEtab("/srv/nfs/export\t198.51.100.0/24(rw,sync,wdelay,hide,no_subtree_check,fsid=1,sec=sys,secure,no_root_squash)\n/srv/a\\040b\t*(ro)\n");
+    expect(e).toEqual([
+      { dir: "/srv/nfs/export", client: "198.51.100.0/24", options: ["rw", "sync", "wdelay", "hide", "no_subtree_check", "fsid=1", "sec=sys", "secure", "no_root_squash"] },
+      { dir: "/srv/a b", client: "*", options: ["ro"] },
+    ]);
+  });
+  it("brackets IPv6 clients", () => {
+    expect(specOf("fd51::/64", "/srv")).toBe("[fd51::/64]:/srv");
+    expect(specOf("host1", "/srv")).toBe("host1:/srv");
+  });
+});
+
+describe("ganesha EXPORT block", () => {
+  it("translates exports(5) options; ro and root_squash by default", () => {
+    expect(translateOptions("")).toMatchObject({ access: "RO", squash: "Root_Squash" });
+    const t = translateOptions("rw,all_squash,anonuid=65534,insecure,sec=krb5:sys,sync,crossmnt");
+    expect(t).toMatchObject({ access: "RW", squash: "All_Squash", ignored: ["sync", "crossmnt"] });
+    expect(t.extra).toEqual(["Anonymous_Uid = 65534;", "PrivilegedPort = false;", "SecType = krb5, sys;"]);
+  });
+  it("restricted clients get a CLIENT block, loopback metadata-only for the monitor", () => {
+    const { text } = exportBlock({ id: 7, path: "/srv/e", pseudo: "/srv/e", clientspec: "198.51.100.0/24", options: "rw,no_root_squash" });
+    expect(text).toMatch(/Export_Id = 7;/);
+    expect(text).toMatch(/Access_Type = None;/);
+    expect(text.indexOf("Clients = 198.51.100.0/24")).toBeLessThan(text.indexOf("Clients = 127.0.0.1; Access_Type = MDONLY_RO"));
+  });
+  it("* exports open at export level", () => {
+    const { text } = exportBlock({ id: 1, path: "/srv/e", pseudo: "/e", clientspec: "*", options: "rw" });
+    expect(text).toMatch(/Access_Type = RW;/);
+    expect(text).toMatch(/Pseudo = "\/e";/);
+    expect(text).not.toMatch(/CLIENT/);
+  });
+});
