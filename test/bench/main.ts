@@ -1,4 +1,5 @@
 import { benchFilesystem } from "./filesystem";
+import { benchHaproxy } from "./haproxy";
 import { table, type Row } from "./lib";
 
 /** npm run bench: hanfs against the anchor agents, measured in the same run, as ratios. */
@@ -6,6 +7,7 @@ async function main() {
   const rows: Row[] = [];
   const verdicts: string[] = [];
   await benchFilesystem(rows, verdicts);
+  await benchHaproxy(rows, verdicts);
   table(rows);
   console.log("");
   for (const v of verdicts) console.log(v);

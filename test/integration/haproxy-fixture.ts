@@ -143,6 +143,18 @@ ${body}`,
     return out;
   }
 
+  /** `show stat` CSV of one backend's servers, by server name (check_status, last_chk, ...). */
+  async stat(backend: string): Promise<Record<string, Record<string, string>>> {
+    const lines = (await this.hapCmd(`show stat ${backend} 4 -1`)).split("\n").filter(Boolean);
+    const header = lines.find((l) => l.startsWith("# "))!.slice(2).split(",");
+    const out: Record<string, Record<string, string>> = {};
+    for (const l of lines.filter((x) => !x.startsWith("#"))) {
+      const row = Object.fromEntries(l.split(",").map((v, i) => [header[i], v]));
+      out[row.svname] = row;
+    }
+    return out;
+  }
+
   /** ms until backend/server reaches op state `op` (polled every `everyMs`); throws after limitMs. */
   async waitState(backend: string, server: string, op: number, limitMs: number, everyMs = 100): Promise<number> {
     const t0 = Date.now();
