@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LAB_ROOT } from "./run";
+import { LAB_ROOT, running, sameProc, startTime, type Proc } from "./run";
 
 /** What the host looks like, in the places a lab run could leave something behind. */
 export interface HostSnapshot {
@@ -70,15 +70,30 @@ export function added(before: HostSnapshot, after: HostSnapshot): Partial<HostSn
   return out;
 }
 
-/** Host processes still inside one of `namespaces` (pid: comm). */
-export function processesIn(namespaces: Set<string>): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
+/** Ids of runs whose owner process is still alive (possibly another harness using the lab now). */
+export function liveRuns(): string[] {
+  return list(LAB_ROOT, 1).flatMap((dir) => {
     try {
-      const comm = readFileSync(`/proc/${d}/comm`, "utf8").trim();
-      const hit = ["net", "mnt", "pid"].some((ns) => namespaces.has(readlinkSync(`/proc/${d}/ns/${ns}`)));
-      if (hit) out.push(`${d}: ${comm}`);
+      const o = JSON.parse(readFileSync(join(dir, "owner"), "utf8"));
+      return startTime(o.pid) === o.start ? [dir.slice(LAB_ROOT.length + 1)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Host processes that are still the lab's: any of `procs` (PID + start time), or any process whose
+ * mount table shows one of the runs' directories, i.e. that lives in (a copy of) a node's mount
+ * namespace. Namespace inode numbers are no proof: the kernel reuses them for other namespaces.
+ */
+export function labProcesses(procs: Proc[], runDirs: string[]): string[] {
+  const out = procs.filter((p) => sameProc(p) && running(p.pid)).map((p) => `${p.pid}: ${p.what}`);
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const mi = readFileSync(`/proc/${d}/mountinfo`, "utf8");
+      if (runDirs.some((r) => mi.includes(r + "-run ") || mi.includes(r + "/"))) out.push(`${d}: ${readFileSync(`/proc/${d}/comm`, "utf8").trim()}`);
     } catch {
       /* exited meanwhile */
     }

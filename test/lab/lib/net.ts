@@ -43,7 +43,6 @@ export class Switch {
       }
     }, 10);
     this.proc = this.run.track(pid, "switch");
-    this.run.namespaces.add(readlinkSync(`/proc/${pid}/ns/net`));
     await ipIn(pid, ["link set lo up", "link add br0 type bridge", "link set br0 up"]);
   }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { addrOf, type NodeSpec } from "./files";
 import type { Switch } from "./net";
@@ -66,7 +66,6 @@ export class Node {
       return pid && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "hanfs-lab-init" ? pid : undefined;
     }, 20);
     this.init = this.run.track(init, `${this.name}-init`);
-    for (const ns of ["net", "mnt", "pid", "uts", "ipc"]) this.run.namespaces.add(readlinkSync(`/proc/${init}/ns/${ns}`));
     await this.sw.plug(this.port, init, this.addr);
   }
 

@@ -43,8 +43,8 @@ export function running(pid: number): boolean {
 export class Run {
   readonly id: string;
   readonly dir: string;
-  /** every namespace the run created ("net:[4026532...]"), for leftover checks */
-  readonly namespaces = new Set<string>();
+  /** every host process the run started (also on disk, for stale-run cleanup) */
+  readonly procs: Proc[] = [];
   constructor() {
     this.id = `hl${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;
     this.dir = join(LAB_ROOT, this.id);
@@ -65,6 +65,7 @@ export class Run {
 
   track(pid: number, what: string): Proc {
     const p = { pid, start: startTime(pid) ?? "?", what };
+    this.procs.push(p);
     appendFileSync(join(this.dir, "procs"), JSON.stringify(p) + "\n");
     return p;
   }
