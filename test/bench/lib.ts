@@ -80,6 +80,7 @@ export function table(rows: Row[]) {
   console.log(`\n${"measure".padEnd(48)} ${"hanfs".padStart(10)} ${"anchor".padStart(10)} ${"ratio".padStart(7)}`);
   for (const r of rows) {
     const f = (x: number) => (Number.isFinite(x) ? `${x.toFixed(r.unit === "ms" ? 1 : 0)}${r.unit === "ms" ? " ms" : ""}` : "-");
-    console.log(`${r.what.padEnd(48)} ${f(r.hanfs).padStart(10)} ${f(r.anchor).padStart(10)} ${(r.hanfs / r.anchor).toFixed(2).padStart(7)}`);
+    const ratio = Number.isFinite(r.hanfs / r.anchor) ? (r.hanfs / r.anchor).toFixed(2) : "-";
+    console.log(`${r.what.padEnd(48)} ${f(r.hanfs).padStart(10)} ${f(r.anchor).padStart(10)} ${ratio.padStart(7)}`);
   }
 }
