@@ -1,6 +1,75 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { OCF, fail } from "../../../src/ocf/codes";
-import type { NfsCtx } from "../common";
+import { run, describe } from "../../../src/os/exec";
+import { nfsIps, serverScope, type NfsCtx } from "../common";
+import { writeAtomic } from "../ganesha/exports";
+import { nfsAnswers, waitAnswers } from "../probe";
+import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
+import { missingHelpers, present, runStep, startDirect, systemctl } from "./daemons";
+import { bindInfodir, infodirBound, mountPipefs, prepareInfodir } from "./infodir";
+import { ensureNfsdFs, writeNfsConf, writeTunables } from "./nfsdfs";
+import { SCOPE_DROPIN, nfsdThreads, systemdRuns, which } from "./paths";
+import { stopServices } from "./stop";
+import { kernelValidate } from "./validate";
 
-export function kernelStart(_ctx: NfsCtx): number {
-  return fail(OCF.ERR_UNIMPLEMENTED, "kernel backend: not yet");
+/** rpc.nfsd in a UTS namespace named after the scope: the kernel takes the server scope from it (RA#1644). */
+const inScope = (scope: string, argv: string[]) => ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', scope, ...argv];
+
+/** nfs-server.service's rpc.nfsd (which reads nfs.conf) under the same scope wrapper; $$ is systemd's $. */
+export const scopeDropin = (scope: string) =>
+  `# ocf:hanfs:nfsserver: server scope ${scope}\n[Service]\nExecStart=\nExecStart=${which("unshare") ?? "/usr/bin/unshare"} --uts -- /bin/sh -c 'hostname "$$0" && exec "$$@"' ${scope} ${which("rpc.nfsd") ?? "/usr/sbin/rpc.nfsd"}\n`;
+
+export async function kernelStart(ctx: NfsCtx): Promise<number> {
+  kernelValidate(ctx);
+  const p = ctx.params;
+  const sd = systemdRuns();
+  const info = p.nfs_shared_infodir;
+  if (info && !existsSync(info)) fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${info} does not exist here (is the shared filesystem mounted?)`);
+  if (nfsdThreads() > 0 && (!info || infodirBound(info)) && !missingHelpers(ctx).length && !(await nfsAnswers(ctx))) {
+    ctx.log.info("the NFS server is already running");
+    return OCF.SUCCESS;
+  }
+  if (sd) {
+    writeNfsConf(ctx);
+    mkdirSync(dirname(SCOPE_DROPIN), { recursive: true });
+    writeAtomic(SCOPE_DROPIN, scopeDropin(serverScope(ctx)));
+    await systemctl(ctx, "daemon-reload", []);
+  }
+  if (info) {
+    prepareInfodir(info);
+    // nfsd, nfsdcld, statd & co. keep the node's own /var/lib/nfs open: they restart on the shared one
+    if (!infodirBound(info)) await stopServices(ctx);
+    await bindInfodir(ctx, info);
+  } else await mountPipefs(ctx);
+
+  await ensureNfsdFs(ctx);
+  writeTunables(ctx); // before any nfsd thread exists
+  if (!p.nfsv4_only) await ensureRpcbind(ctx, () => (sd ? systemctl(ctx, "start", ["rpcbind.socket", "rpcbind.service"]).then(() => undefined) : startRpcbindDirect(ctx)));
+  for (const d of present(ctx)) await (sd ? systemctl(ctx, "start", [d.unit]).then(() => undefined) : startDirect(ctx, d));
+  const fresh = nfsdThreads() === 0;
+  if (sd) await systemctl(ctx, "start", ["nfs-server.service"]);
+  else if (fresh) {
+    const args = p.nfsd_args.split(/\s+/).filter(Boolean);
+    await runStep(ctx, inScope(serverScope(ctx), ["rpc.nfsd", ...args, ...(p.nfsv4_only ? ["-N", "3"] : []), String(p.nfsd_threads)]), "rpc.nfsd");
+  }
+  if (!(await ctx.deadline.until(() => (nfsdThreads() > 0 ? true : undefined), 50)))
+    fail(OCF.ERR_GENERIC, "nfsd started no threads before the start deadline (see the kernel log)");
+  const why = await waitAnswers(ctx);
+  if (why) fail(OCF.ERR_GENERIC, `nfsd does not answer: ${why}`);
+  if (fresh) await notify(ctx); // a server that kept running did not reboot: nothing to reclaim
+  ctx.log.info(`NFS server started: ${nfsdThreads()} threads, grace ${p.nfsv4_grace_time} s, lease ${p.nfsv4_lease_time} s, scope ${serverScope(ctx)}`);
+  return OCF.SUCCESS;
+}
+
+/** NSM reboot notification per service address, so NFSv3 clients reclaim their locks. */
+async function notify(ctx: NfsCtx) {
+  const p = ctx.params;
+  if (p.nfs_no_notify || p.nfsv4_only) return;
+  const base = [p.nfs_notify_cmd, "-f", ...(p.nfs_notify_foreground ? ["-d"] : []), ...(p.nfs_smnotify_retry_time ? ["-m", String(p.nfs_smnotify_retry_time)] : [])];
+  const ips = nfsIps(ctx);
+  for (const argv of ips.length ? ips.map((ip) => [...base, "-v", ip]) : [base]) {
+    const r = await run(argv, { timeoutMs: ctx.deadline.cap(p.nfs_notify_foreground ? Infinity : 10_000) });
+    if (r.code !== 0) ctx.log.warn(`sm-notify failed (NFSv3 clients may not reclaim locks): ${describe(argv, r)}`);
+  }
 }

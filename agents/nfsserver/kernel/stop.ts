@@ -1,6 +1,42 @@
 import { OCF, fail } from "../../../src/ocf/codes";
+import { run } from "../../../src/os/exec";
 import type { NfsCtx } from "../common";
+import { helpers, runStep, stopDirect } from "./daemons";
+import { unbindInfodir } from "./infodir";
+import { nfsdThreads, systemdRuns } from "./paths";
 
-export function kernelStop(_ctx: NfsCtx): number {
-  return fail(OCF.ERR_UNIMPLEMENTED, "kernel backend: not yet");
+/** Stop order the real kernel needs: nfsd, then nfsdcld, statd, mountd, idmapd (they hold /var/lib/nfs). */
+const ORDER = ["nfsdcld", "rpc.statd", "rpc.mountd", "rpc.idmapd"];
+
+export async function stopServices(ctx: NfsCtx) {
+  const sd = systemdRuns();
+  if (sd) await systemctlStop(ctx, "nfs-server.service");
+  else if (nfsdThreads() > 0) await runStep(ctx, ["rpc.nfsd", "0"], "rpc.nfsd 0");
+  if (!(await ctx.deadline.until(() => (nfsdThreads() === 0 ? true : undefined), 50)))
+    fail(OCF.ERR_GENERIC, `nfsd still has ${nfsdThreads()} threads at the stop deadline`);
+  // every helper, whatever nfsv4_only says now: a parameter change must not leave one holding the disk
+  const all = helpers({ ...ctx, params: { ...ctx.params, nfsv4_only: false } });
+  for (const comm of ORDER) {
+    const d = all.find((x) => x.comm === comm)!;
+    if (sd) await systemctlStop(ctx, d.unit);
+    else await stopDirect(ctx, comm);
+  }
+  await stopDirect(ctx, "sm-notify");
+}
+
+/** `systemctl stop` of a unit this node does not have (exit 5) is a success. */
+async function systemctlStop(ctx: NfsCtx, unit: string) {
+  const r = await run(["systemctl", "stop", unit], { timeoutMs: ctx.deadline.cap(30_000) });
+  if (r.code !== 0 && r.code !== 5) await runStep(ctx, ["systemctl", "stop", unit], `systemctl stop ${unit}`);
+}
+
+export async function kernelStop(ctx: NfsCtx): Promise<number> {
+  await stopServices(ctx);
+  const info = ctx.params.nfs_shared_infodir;
+  if (info) {
+    const why = await unbindInfodir(ctx, info);
+    if (why) fail(OCF.ERR_GENERIC, why);
+  }
+  ctx.log.info("NFS server stopped");
+  return OCF.SUCCESS;
 }

@@ -1,6 +1,12 @@
 import { OCF, fail } from "../../../src/ocf/codes";
 import type { NfsCtx } from "../common";
+import { present } from "./daemons";
+import { systemdRuns, which } from "./paths";
 
-export function kernelValidate(_ctx: NfsCtx): number {
-  return fail(OCF.ERR_UNIMPLEMENTED, "kernel backend: not yet");
+/** The programs the kernel backend runs are installed (nfs-kernel-server, rpcbind). */
+export function kernelValidate(ctx: NfsCtx): number {
+  const need = systemdRuns() ? ["systemctl", "rpc.nfsd"] : ["rpc.nfsd", ...present(ctx).map((d) => d.argv[0]), ...(ctx.params.nfsv4_only ? [] : ["rpcbind"])];
+  const missing = need.filter((p) => !which(p));
+  if (missing.length) fail(OCF.ERR_INSTALLED, `${missing.join(", ")} not installed (packages nfs-kernel-server, rpcbind)`);
+  return OCF.SUCCESS;
 }

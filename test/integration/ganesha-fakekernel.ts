@@ -1,0 +1,97 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Box } from "./ganesha-fixture";
+
+/**
+ * A fake kernel NFS server for the kernel backend (this machine has no nfsd): tmpfs on
+ * /proc/fs/nfsd, and stub daemons overlaid on /usr/sbin inside a box's mount namespace. Every
+ * stub appends "<time> <name> <argv>" to LOG; rpcbind and nfsd answer ONC RPC NULL on 111/2049.
+ * Files named hang-<stub> in the stub directory make that stub never come up.
+ */
+export const STUB_DAEMONS = ["rpcbind", "rpc.statd", "nfsdcld", "rpc.idmapd", "rpc.mountd"];
+
+const RPC_JS = `const net = require("net");
+net.createServer((s) => {
+  let buf = Buffer.alloc(0);
+  s.on("error", () => {});
+  s.on("data", (d) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 4 && buf.length >= 4 + (buf.readUInt32BE(0) & 0x7fffffff)) {
+      const xid = buf.readUInt32BE(4);
+      buf = buf.subarray(4 + (buf.readUInt32BE(0) & 0x7fffffff));
+      const r = Buffer.alloc(28);
+      r.writeUInt32BE((0x80000000 | 24) >>> 0, 0); r.writeUInt32BE(xid, 4); r.writeUInt32BE(1, 8); // REPLY, accepted, AUTH_NONE, SUCCESS
+      s.write(r);
+    }
+  });
+}).listen(+process.argv[2], "0.0.0.0");
+`;
+
+const daemon = (log: string, dir: string) => `#!/bin/sh
+n=$(basename "$0")
+if [ "$1" != --stub-daemon ]; then
+  echo "$(date +%s.%N) $n $*" >> ${log}
+  setsid "$0" --stub-daemon "$@" </dev/null >/dev/null 2>&1 &
+  exit 0
+fi
+[ -e ${dir}/hang-$n ] && exit 1
+child=
+trap 'echo "$(date +%s.%N) $n TERM" >> ${log}; [ -n "$child" ] && kill $child; exit 0' TERM
+[ "$n" = rpcbind ] && { node ${dir}/rpc.js 111 & child=$!; }
+while :; do sleep 0.2 & wait $!; done
+`;
+
+/** rpc.nfsd N: records grace/lease/hostname as nfsd would find them, then "starts" N threads. */
+const nfsd = (log: string, dir: string) => `#!/bin/sh
+N=/proc/fs/nfsd
+for a; do last=$a; done
+echo "$(date +%s.%N) rpc.nfsd $* grace=$(cat $N/nfsv4gracetime) lease=$(cat $N/nfsv4leasetime) host=$(hostname)" >> ${log}
+[ -e ${dir}/hang-rpc.nfsd ] && exit 0
+if [ "$last" -gt 0 ]; then
+  setsid node ${dir}/rpc.js 2049 </dev/null >/dev/null 2>&1 & echo $! > /run/stub-nfsd.pid
+else
+  [ -s /run/stub-nfsd.pid ] && kill $(cat /run/stub-nfsd.pid) && rm /run/stub-nfsd.pid
+fi
+echo $last > $N/threads
+`;
+
+const simple = (log: string) => `#!/bin/sh
+echo "$(date +%s.%N) $(basename "$0") $*" >> ${log}
+`;
+
+/** exportfs: -i -o OPTS CLIENT:DIR adds to etab, -u CLIENT:DIR removes, -f does nothing. */
+const exportfs = (log: string) => `#!/bin/sh
+echo "$(date +%s.%N) exportfs $*" >> ${log}
+E=/var/lib/nfs/etab; opts=; mode=add
+while [ $# -gt 0 ]; do case $1 in -i) ;; -o) opts=$2; shift ;; -u) mode=del ;; -f) exit 0 ;; *) spec=$1 ;; esac; shift; done
+client=\${spec%%:/*}; dir=/\${spec#*:/}
+grep -v "^$dir	$client(" $E > $E.new 2>/dev/null; mv $E.new $E
+[ $mode = add ] && printf '%s\\t%s(%s)\\n' "$dir" "$client" "$opts" >> $E
+exit 0
+`;
+
+export function writeStubs(dir: string, log: string) {
+  mkdirSync(dir, { recursive: true });
+  const put = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    chmodSync(join(dir, name), 0o755);
+  };
+  for (const d of STUB_DAEMONS) put(d, daemon(log, dir));
+  put("rpc.nfsd", nfsd(log, dir));
+  put("sm-notify", simple(log));
+  put("exportfs", exportfs(log));
+  writeFileSync(join(dir, "rpc.js"), RPC_JS);
+}
+
+/** Make `box` look like a node with the kernel NFS server installed and nfsd loaded. */
+export async function fakeKernel(box: Box, stubs: string) {
+  const sh = async (argv: string[]) => {
+    const r = await box.run(argv);
+    if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+  };
+  await sh(["mount", "-t", "overlay", "hanfs-stubs", "-o", `lowerdir=${stubs}:/usr/sbin`, "/usr/sbin"]);
+  await sh(["mount", "-t", "tmpfs", "hanfs-nfsd", "/proc/fs/nfsd"]);
+  await sh(["sh", "-c", "echo 0 > /proc/fs/nfsd/threads; echo 90 > /proc/fs/nfsd/nfsv4gracetime; echo 90 > /proc/fs/nfsd/nfsv4leasetime; : > /proc/fs/nfsd/unlock_filesystem"]);
+  // the node's own /var/lib/nfs: never the host's
+  await sh(["mount", "-t", "tmpfs", "hanfs-varlib", "/var/lib/nfs"]);
+}

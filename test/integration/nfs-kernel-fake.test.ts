@@ -1,0 +1,177 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Scratch, installAgent, sh } from "./fixture";
+import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
+import { Box, NET, agentIn } from "./ganesha-fixture";
+
+/**
+ * nfsserver server=kernel (direct daemons: no systemd here) against a fake kernel interface: the
+ * order of the steps, grace/lease before the first nfsd thread, stop order, idempotency, and
+ * bounded waits when a daemon never comes up.
+ */
+let s: Scratch;
+let AGENT: string, EXPORTFS: string;
+let sw: Box, a: Box;
+let shared: string, stubs: string, LOG: string;
+const params = () => ({ server: "kernel", nfs_shared_infodir: `${shared}/info`, nfsv4_grace_time: "10", nfsv4_lease_time: "10", nfs_ip: `${NET}.100`, nfs_server_scope: "hanfs-svc", monitor_rpc_timeout: "2" });
+const k = (action: string, p: Record<string, string> = params(), env: Record<string, string> = {}) => agentIn(a, AGENT, action, p, env);
+/** stub log lines since `from`, without timestamps */
+const log = (from = 0) => (existsSync(LOG) ? readFileSync(LOG, "utf8") : "").split("\n").filter(Boolean).slice(from).map((l) => l.replace(/^\S+ /, ""));
+const lines = () => log().length;
+const idx = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
+const inBox = async (argv: string[]) => (await a.run(argv)).stdout.trim();
+
+beforeAll(async () => {
+  s = new Scratch();
+  AGENT = installAgent(s, "nfsserver");
+  EXPORTFS = installAgent(s, "exportfs");
+  const dev = s.loopFs("ext4", 64, "shared");
+  shared = s.mkdir("shared");
+  sh(["mount", dev, shared]);
+  sh(["mkdir", "-p", `${shared}/info`, `${shared}/export`]);
+  stubs = s.path("stubs");
+  LOG = s.path("stub.log");
+  writeStubs(stubs, LOG);
+  sw = new Box("sw", undefined, s);
+  await sw.boot();
+  a = new Box("knfs-a", `${NET}.51`, s);
+  await a.boot(sw);
+  await fakeKernel(a, stubs);
+}, 60_000);
+afterAll(() => s?.cleanup());
+
+describe("nfsserver server=kernel on a fake kernel", () => {
+  it("start: shared dir bound, grace/lease written before nfsd starts, daemons in order, sm-notify per IP", async () => {
+    expect((await k("monitor")).code).toBe(7);
+    const r = await k("start");
+    expect(r.stderr).toMatch(/NFS server started: 8 threads, grace 10 s, lease 10 s, scope hanfs-svc/);
+    expect(r.code).toBe(0);
+    const l = log();
+    const order = ["rpcbind -w", "rpc.statd --no-notify", "nfsdcld", "rpc.idmapd", "rpc.mountd", "rpc.nfsd 8", "sm-notify -f -v 198.51.100.100"].map((x) => idx(l, new RegExp(`^${x.replace(/\./g, "\\.")}`)));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    // what nfsd saw when its threads started: our grace/lease (fake default 90) and the scope as host name
+    expect(l[order[5]]).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
+    expect(await inBox(["cat", "/proc/fs/nfsd/threads"])).toBe("8");
+    for (const p of ["v4recovery", "nfsdcld", "statd/sm", "statd/sm.bak", "etab", "rmtab", "xtab"]) expect(existsSync(`${shared}/info/${p}`), p).toBe(true);
+    expect(statSync(`${shared}/info/statd/state`).size).toBe(4);
+    expect(await inBox(["stat", "-c", "%d:%i", "/var/lib/nfs"])).toBe(await inBox(["stat", "-c", "%d:%i", `${shared}/info`]));
+  });
+
+  it("monitor 0 without forking; start again changes nothing", async () => {
+    const m = await k("monitor");
+    expect(m.code).toBe(0);
+    const tr = await a.run(["strace", "-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "env", ...Object.entries(params()).map(([kk, v]) => `OCF_RESKEY_${kk}=${v}`), "HA_LOGFACILITY=none", AGENT, "monitor"]);
+    expect(tr.code).toBe(0);
+    expect(tr.stderr.split("\n").filter((x) => /execve\(/.test(x) && !/ENOENT/.test(x) && !/"env"|\/env"/.test(x.split(",")[0]))).toHaveLength(1);
+    const n = lines();
+    expect((await k("start")).code).toBe(0);
+    expect(log(n)).toEqual([]);
+  });
+
+  it("a dead helper fails the monitor; start brings back only that one", async () => {
+    const pid = await inBox(["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = rpc.mountd ] && echo ${p#/proc/}; done | head -1"]);
+    await a.run(["kill", "-KILL", pid]);
+    const m = await k("monitor");
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/ocf-exit-reason:rpc\.mountd not running/);
+    const n = lines();
+    expect((await k("start")).code).toBe(0);
+    expect(log(n)).toEqual([expect.stringMatching(/^rpc\.mountd/)]);
+    expect((await k("monitor")).code).toBe(0);
+  });
+
+  it("stop: nfsd first, then nfsdcld, statd, mountd, idmapd; no mount of the shared disk left", async () => {
+    const n = lines();
+    const r = await k("stop");
+    expect(r.code).toBe(0);
+    const l = log(n);
+    const order = ["rpc.nfsd 0", "nfsdcld TERM", "rpc.statd TERM", "rpc.mountd TERM", "rpc.idmapd TERM"].map((x) => idx(l, new RegExp(`^${x.replace(/\./g, "\\.")}`)));
+    expect(order.every((i) => i >= 0), l.join("\n")).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    expect(await inBox(["cat", "/proc/fs/nfsd/threads"])).toBe("0");
+    const dev = await inBox(["stat", "-c", "%d", shared]);
+    const mounts = await inBox(["cat", "/proc/self/mountinfo"]);
+    expect(mounts).not.toContain(" /info /var/lib/nfs "); // the bind: root /info of the shared fs on /var/lib/nfs
+    expect(await inBox(["stat", "-c", "%d", "/var/lib/nfs"])).not.toBe(dev);
+    expect((await k("monitor")).code).toBe(7);
+    const n2 = lines();
+    expect((await k("stop")).code).toBe(0);
+    expect(log(n2)).toEqual([]); // nothing left to stop
+  });
+
+  it("a helper that never comes up fails start within its timeout, with a reason", async () => {
+    sh(["touch", `${stubs}/hang-rpc.mountd`]);
+    try {
+      const r = await k("start", params(), { OCF_RESKEY_CRM_meta_timeout: "5000" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ocf-exit-reason:rpc\.mountd exited right after starting/);
+      expect(r.ms).toBeLessThan(5000);
+    } finally {
+      sh(["rm", "-f", `${stubs}/hang-rpc.mountd`]);
+    }
+    expect((await k("stop")).code).toBe(0);
+  });
+
+  it("nfsd that starts no threads fails start before its deadline; grace/lease were already set", async () => {
+    sh(["touch", `${stubs}/hang-rpc.nfsd`]);
+    const n = lines();
+    try {
+      const r = await k("start", params(), { OCF_RESKEY_CRM_meta_timeout: "5000" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ocf-exit-reason:nfsd started no threads before the start deadline/);
+      expect(r.ms).toBeLessThan(5000);
+      expect(log(n).find((x) => x.startsWith("rpc.nfsd 8"))).toMatch(/grace=10 lease=10/);
+    } finally {
+      sh(["rm", "-f", `${stubs}/hang-rpc.nfsd`]);
+    }
+    expect((await k("stop")).code).toBe(0);
+    expect((await k("monitor")).code).toBe(7);
+  });
+
+  it("ocf-tester passes (fake kernel)", async () => {
+    const o = Object.entries(params()).flatMap(([kk, v]) => ["-o", `${kk}=${v}`]);
+    const r = await a.run(["ocf-tester", "-n", "nfs", ...o, AGENT], { timeout: 120_000 });
+    expect(r.stdout + r.stderr).toMatch(/hanfs\/nfsserver passed all tests/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("exportfs server=kernel on the fake kernel", () => {
+  const ex = (action: string, p: Record<string, string> = { clientspec: `${NET}.0/24`, directory: `${shared}/export`, options: "rw,no_root_squash", fsid: "5", unlock_on_stop: "true" }) =>
+    agentIn(a, EXPORTFS, action, p, { OCF_RESOURCE_INSTANCE: "kexp" });
+
+  it("exports into etab, monitor needs this boot's state and running nfsd, stop removes it", async () => {
+    expect((await k("start")).code).toBe(0);
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await ex("start")).code).toBe(0);
+    expect(log().pop()).toBe(`exportfs -i -o rw,no_root_squash,fsid=5 ${NET}.0/24:${shared}/export`);
+    expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe(`${shared}/export\t${NET}.0/24(rw,no_root_squash,fsid=5)\n`);
+    expect((await ex("monitor")).code).toBe(0);
+    // after a reboot etab is still on the shared disk, the state file in /run is not (RA#821)
+    await a.run(["rm", "/run/resource-agents/hanfs-exportfs-kexp.state"]);
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await ex("start")).code).toBe(0);
+    // nfsd gone: the export is not served
+    await a.run(["sh", "-c", "echo 0 > /proc/fs/nfsd/threads"]);
+    const m = await ex("monitor");
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/nfsd has no threads/);
+    await a.run(["sh", "-c", "echo 8 > /proc/fs/nfsd/threads"]);
+    expect((await ex("stop")).code).toBe(0);
+    expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe("");
+    expect(await inBox(["cat", "/proc/fs/nfsd/unlock_filesystem"])).toBe(`${shared}/export`);
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await ex("stop")).code).toBe(0);
+    expect((await k("stop")).code).toBe(0);
+  });
+
+  it("ocf-tester passes for exportfs (fake kernel)", async () => {
+    expect((await k("start")).code).toBe(0);
+    const p = { clientspec: `${NET}.0/24`, directory: `${shared}/export`, options: "rw", fsid: "6" };
+    const r = await a.run(["ocf-tester", "-n", "kexp", ...Object.entries(p).flatMap(([kk, v]) => ["-o", `${kk}=${v}`]), EXPORTFS], { timeout: 120_000 });
+    expect(r.stdout + r.stderr).toMatch(/hanfs\/exportfs passed all tests/);
+    expect(r.code).toBe(0);
+    expect((await k("stop")).code).toBe(0);
+  });
+});
