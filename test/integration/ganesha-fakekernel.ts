@@ -70,6 +70,29 @@ grep -v "^$dir	$client(" $E > $E.new 2>/dev/null; mv $E.new $E
 exit 0
 `;
 
+/** systemctl: units map to the stub daemons; nfs-server runs rpc.nfsd with nfs.conf's thread count. */
+const systemctl = (log: string) => `#!/bin/sh
+echo "$(date +%s.%N) systemctl $*" >> ${log}
+verb=$1; shift
+kill_comm() { for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = "$1" ] && kill \${p#/proc/}; done; return 0; }
+for u; do
+  case $verb:$u in
+    start:rpcbind.service) rpcbind -w ;;
+    start:rpc-statd.service) rpc.statd ;;
+    start:nfsdcld.service) nfsdcld ;;
+    start:nfs-idmapd.service) rpc.idmapd ;;
+    start:nfs-mountd.service) rpc.mountd ;;
+    start:nfs-server.service) rpc.nfsd $(sed -n 's/^threads=//p' /etc/nfs.conf.d/hanfs-nfsserver.conf) ;;
+    stop:nfs-server.service) rpc.nfsd 0 ;;
+    stop:rpc-statd.service) kill_comm rpc.statd ;;
+    stop:nfsdcld.service) kill_comm nfsdcld ;;
+    stop:nfs-idmapd.service) kill_comm rpc.idmapd ;;
+    stop:nfs-mountd.service) kill_comm rpc.mountd ;;
+  esac
+done
+exit 0
+`;
+
 export function writeStubs(dir: string, log: string) {
   mkdirSync(dir, { recursive: true });
   const put = (name: string, text: string) => {
@@ -80,11 +103,15 @@ export function writeStubs(dir: string, log: string) {
   put("rpc.nfsd", nfsd(log, dir));
   put("sm-notify", simple(log));
   put("exportfs", exportfs(log));
+  put("systemctl", systemctl(log));
   writeFileSync(join(dir, "rpc.js"), RPC_JS);
 }
 
-/** Make `box` look like a node with the kernel NFS server installed and nfsd loaded. */
-export async function fakeKernel(box: Box, stubs: string) {
+/**
+ * Make `box` look like a node with the kernel NFS server installed and nfsd loaded; with
+ * `systemd`, also like one booted by systemd (sd_booted: /run/systemd/system; nfs.conf.d in tmpfs).
+ */
+export async function fakeKernel(box: Box, stubs: string, systemd = false) {
   const sh = async (argv: string[]) => {
     const r = await box.run(argv);
     if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
@@ -94,4 +121,7 @@ export async function fakeKernel(box: Box, stubs: string) {
   await sh(["sh", "-c", "echo 0 > /proc/fs/nfsd/threads; echo 90 > /proc/fs/nfsd/nfsv4gracetime; echo 90 > /proc/fs/nfsd/nfsv4leasetime; : > /proc/fs/nfsd/unlock_filesystem"]);
   // the node's own /var/lib/nfs: never the host's
   await sh(["mount", "-t", "tmpfs", "hanfs-varlib", "/var/lib/nfs"]);
+  if (!systemd) return;
+  await sh(["mkdir", "-p", "/run/systemd/system"]);
+  await sh(["mount", "-t", "tmpfs", "hanfs-nfsconf", "/etc/nfs.conf.d"]);
 }

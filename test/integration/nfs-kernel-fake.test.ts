@@ -175,3 +175,57 @@ describe("exportfs server=kernel on the fake kernel", () => {
     expect((await k("stop")).code).toBe(0);
   });
 });
+
+describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
+  let b: Box;
+  const sdParams = () => ({ ...params(), nfs_shared_infodir: `${shared}/info-sd` });
+  const kb = (action: string) => agentIn(b, AGENT, action, sdParams());
+
+  it("start: nfs.conf and the scope drop-in before nfs-server, units in order; stop: nfs-server first", async () => {
+    sh(["mkdir", "-p", `${shared}/info-sd`]);
+    b = new Box("knfs-sd", `${NET}.52`, s);
+    await b.boot(sw);
+    await fakeKernel(b, stubs, true);
+    const n = lines();
+    const r = await kb("start");
+    expect(r.stderr).toMatch(/NFS server started: 8 threads/);
+    expect(r.code).toBe(0);
+    const l = log(n).filter((x) => x.startsWith("systemctl") || x.startsWith("rpc.nfsd"));
+    expect(l).toEqual([
+      "systemctl daemon-reload",
+      // the node's own NFS services let go of the node's /var/lib/nfs before the bind
+      "systemctl stop nfs-server.service",
+      "rpc.nfsd 0 grace=90 lease=90 host=knfs-sd",
+      "systemctl stop nfsdcld.service",
+      "systemctl stop rpc-statd.service",
+      "systemctl stop nfs-mountd.service",
+      "systemctl stop nfs-idmapd.service",
+      "systemctl start rpcbind.socket rpcbind.service",
+      "systemctl start rpc-statd.service",
+      "systemctl start nfsdcld.service",
+      "systemctl start nfs-idmapd.service",
+      "systemctl start nfs-mountd.service",
+      "systemctl start nfs-server.service",
+      // grace/lease in /proc before nfs-server (the stub ignores the drop-in: host is not the scope here)
+      "rpc.nfsd 8 grace=10 lease=10 host=knfs-sd",
+    ]);
+    const conf = (await b.run(["cat", "/etc/nfs.conf.d/hanfs-nfsserver.conf"])).stdout;
+    expect(conf).toMatch(/\[nfsd\]\nthreads=8\ngrace-time=10\nlease-time=10\n/);
+    const dropin = (await b.run(["cat", "/run/systemd/system/nfs-server.service.d/50-hanfs-scope.conf"])).stdout;
+    expect(dropin).toMatch(/^ExecStart=$/m);
+    expect(dropin).toMatch(/^ExecStart=\/usr\/bin\/unshare --uts -- \/bin\/sh -c 'hostname "\$\$0" && exec "\$\$@"' hanfs-svc \/usr\/sbin\/rpc\.nfsd$/m);
+    expect((await kb("monitor")).code).toBe(0);
+
+    const n2 = lines();
+    expect((await kb("stop")).code).toBe(0);
+    expect(log(n2).filter((x) => x.startsWith("systemctl stop"))).toEqual([
+      "systemctl stop nfs-server.service",
+      "systemctl stop nfsdcld.service",
+      "systemctl stop rpc-statd.service",
+      "systemctl stop nfs-mountd.service",
+      "systemctl stop nfs-idmapd.service",
+    ]);
+    expect((await b.run(["cat", "/proc/self/mountinfo"])).stdout).not.toContain(" /info-sd /var/lib/nfs ");
+    expect((await kb("monitor")).code).toBe(7);
+  });
+});
