@@ -21,10 +21,8 @@ step "unit tests" npx vitest run $(json unit)
 if [ "$(id -u)" = 0 ]; then
   # shellcheck disable=SC2046
   step "integration tests (root, private mount namespace)" bash test/integration/run-private.sh $(json integration)
-  if [ -f test/lab/vitest.config.ts ]; then
-    # shellcheck disable=SC2046
-    step "cluster lab (root, namespaces)" npx vitest run --config test/lab/vitest.config.ts $(json lab)
-  fi
+  # shellcheck disable=SC2046
+  step "cluster lab (root, namespaces)" npx vitest run --config test/lab/vitest.config.mts $(json lab)
 else
   echo "!! not root: integration and lab tests need root"; fail=1
 fi
