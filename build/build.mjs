@@ -40,7 +40,18 @@ const out = join(dist, "hanfs");
 rmSync(out, { force: true });
 execFileSync("strip", ["-o", out, NODE]); // strip first: stripping after injection corrupts the binary
 const { inject } = require("postject");
-await inject(out, "NODE_SEA_BLOB", readFileSync(join(dist, "sea.blob")), { sentinelFuse: FUSE });
+// postject's LIEF prints a harmless "Can't find string offset" line per ELF note: keep the log readable
+const write = process.stderr.write.bind(process.stderr);
+const warn = console.warn;
+const quiet = (s) => /Can't find string offset/.test(String(s));
+process.stderr.write = (s, ...a) => (quiet(s) ? true : write(s, ...a));
+console.warn = (...a) => (quiet(a[0]) ? undefined : warn(...a));
+try {
+  await inject(out, "NODE_SEA_BLOB", readFileSync(join(dist, "sea.blob")), { sentinelFuse: FUSE });
+} finally {
+  process.stderr.write = write;
+  console.warn = warn;
+}
 chmodSync(out, 0o755);
 const v = execFileSync(out, ["version"], { env: {} }).toString().trim();
 console.log(`built ${out} in ${Date.now() - t0} ms: ${v}`);
