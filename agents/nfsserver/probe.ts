@@ -1,4 +1,4 @@
-import { PROG, rpcNull } from "../../src/rpc/index";
+import { PROG, XdrWriter, rpcCall, rpcNull } from "../../src/rpc/index";
 import { PROBE_HOST, type NfsCtx } from "./common";
 
 /**
@@ -34,4 +34,17 @@ export async function waitAnswers(ctx: NfsCtx, stillWorth: () => string | undefi
     return why === undefined ? true : undefined;
   }, 100);
   return why;
+}
+
+/**
+ * NFSv3 clients find MOUNT through rpcbind: PMAPPROC_GETPORT(MOUNT v3, TCP) must give a port. A
+ * restarted rpcbind has lost the registrations even though a process runs.
+ */
+export async function mountRegistered(ctx: NfsCtx): Promise<string | undefined> {
+  const timeoutMs = Math.max(1, ctx.deadline.cap(ctx.params.monitor_rpc_timeout * 1000));
+  const args = new XdrWriter().u32(PROG.MOUNT).u32(3).u32(6).u32(0).bytes();
+  const r = await rpcCall({ host: PROBE_HOST, port: 111, prog: PROG.PORTMAP, vers: 2, proc: 3, args, timeoutMs });
+  if (!r.ok) return `rpcbind does not answer on ${PROBE_HOST}:111 (${r.kind}): NFSv3 clients cannot find MOUNT`;
+  const port = r.results.length >= 4 ? r.results.readUInt32BE(0) : 0;
+  return port ? undefined : "MOUNT v3 is not registered with rpcbind (rpcbind restarted?): NFSv3 clients cannot mount";
 }

@@ -19,8 +19,9 @@ net.createServer((s) => {
     while (buf.length >= 4 && buf.length >= 4 + (buf.readUInt32BE(0) & 0x7fffffff)) {
       const xid = buf.readUInt32BE(4);
       buf = buf.subarray(4 + (buf.readUInt32BE(0) & 0x7fffffff));
-      const r = Buffer.alloc(28);
-      r.writeUInt32BE((0x80000000 | 24) >>> 0, 0); r.writeUInt32BE(xid, 4); r.writeUInt32BE(1, 8); // REPLY, accepted, AUTH_NONE, SUCCESS
+      // REPLY, accepted, AUTH_NONE, SUCCESS, and a u32 result (PMAPPROC_GETPORT: mountd's port)
+      const r = Buffer.alloc(32);
+      r.writeUInt32BE((0x80000000 | 28) >>> 0, 0); r.writeUInt32BE(xid, 4); r.writeUInt32BE(1, 8); r.writeUInt32BE(20048, 28);
       s.write(r);
     }
   });

@@ -92,6 +92,20 @@ describe("nfsserver server=ganesha", () => {
     expect(execs.filter((l) => !/"env"|\/env"/.test(l.split(",")[0]))).toHaveLength(1);
   });
 
+  it("NFSv3 needs MOUNT registered with rpcbind: a lost rpcbind fails the monitor until a restart", async () => {
+    await a.run(["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = rpcbind ] && kill -KILL ${p#/proc/}; done; true"]);
+    let mon = await agentIn(a, AGENT, "monitor", params());
+    expect(mon.code).toBe(1);
+    expect(mon.stderr).toMatch(/ocf-exit-reason:rpcbind does not answer on 127\.0\.0\.1:111/);
+    await a.run(["rpcbind", "-w"]); // back, but empty: ganesha registered with the old one
+    mon = await agentIn(a, AGENT, "monitor", params());
+    expect(mon.code).toBe(1);
+    expect(mon.stderr).toMatch(/ocf-exit-reason:MOUNT v3 is not registered with rpcbind/);
+    expect((await agentIn(a, AGENT, "stop", params())).code).toBe(0);
+    expect((await agentIn(a, AGENT, "start", { ...params(), ganesha_log: s.path("a.log") })).code).toBe(0);
+    expect((await agentIn(a, AGENT, "monitor", params())).code).toBe(0);
+  });
+
   it("a SIGSTOPped ganesha fails the monitor within monitor_rpc_timeout; stop still stops it", async () => {
     const pid = (await a.run(["cat", "/run/hanfs/ganesha/ganesha.pid"])).stdout.trim();
     await a.run(["kill", "-STOP", pid]);

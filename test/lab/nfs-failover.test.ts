@@ -132,6 +132,10 @@ location HA-prefers-alpha HA 100: alpha
     expect(stall).toBeLessThanOrEqual((GRACE + 5) * 1000);
     expect(s.failures).toEqual([]);
     expect(s.fencing).toEqual([]);
+    // by now delta's monitors (10 s interval) have run against the new server: still no failure
+    const end = await c.status();
+    expect(groupOn(end)).toBe("delta");
+    expect(end.failures).toEqual([]);
     expect(c.disk!.mountsOn(alpha)).toEqual([]);
   }, 240_000);
 });

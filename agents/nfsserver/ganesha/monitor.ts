@@ -1,6 +1,6 @@
 import { OCF, fail } from "../../../src/ocf/codes";
 import type { NfsCtx } from "../common";
-import { nfsAnswers } from "../probe";
+import { mountRegistered, nfsAnswers } from "../probe";
 import { pathsOf } from "./paths";
 import { ganeshaPid, stateText } from "./process";
 
@@ -10,5 +10,7 @@ export async function ganeshaMonitor(ctx: NfsCtx): Promise<number> {
   if (pid === undefined) return OCF.NOT_RUNNING;
   const why = await nfsAnswers(ctx);
   if (why) fail(OCF.ERR_GENERIC, `ganesha (pid ${pid}, ${stateText(pid)}) does not answer: ${why}`);
+  const v3 = ctx.params.nfsv4_only ? undefined : await mountRegistered(ctx);
+  if (v3) fail(OCF.ERR_GENERIC, v3);
   return OCF.SUCCESS;
 }

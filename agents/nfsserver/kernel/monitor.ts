@@ -1,6 +1,6 @@
 import { OCF, fail } from "../../../src/ocf/codes";
 import type { NfsCtx } from "../common";
-import { nfsAnswers } from "../probe";
+import { mountRegistered, nfsAnswers } from "../probe";
 import { missingHelpers } from "./daemons";
 import { infodirBound } from "./infodir";
 import { nfsdThreads } from "./paths";
@@ -18,5 +18,7 @@ export async function kernelMonitor(ctx: NfsCtx): Promise<number> {
   if (missing.length) fail(OCF.ERR_GENERIC, `${missing.join(", ")} not running`);
   const why = await nfsAnswers(ctx);
   if (why) fail(OCF.ERR_GENERIC, `nfsd does not answer: ${why}`);
+  const v3 = ctx.params.nfsv4_only ? undefined : await mountRegistered(ctx);
+  if (v3) fail(OCF.ERR_GENERIC, v3);
   return OCF.SUCCESS;
 }
