@@ -166,6 +166,19 @@ describe("exportfs server=kernel on the fake kernel", () => {
     expect((await k("stop")).code).toBe(0);
   });
 
+  it("wait_for_leasetime_on_stop waits for the lease, but never past the stop timeout", async () => {
+    expect((await k("start")).code).toBe(0);
+    const p = { clientspec: `${NET}.0/24`, directory: `${shared}/export`, fsid: "5", wait_for_leasetime_on_stop: "true" };
+    expect((await ex("start", p)).code).toBe(0);
+    expect(await inBox(["cat", "/proc/fs/nfsd/nfsv4leasetime"])).toBe("10");
+    const r = await agentIn(a, EXPORTFS, "stop", p, { OCF_RESOURCE_INSTANCE: "kexp", OCF_RESKEY_CRM_meta_timeout: "6000" });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/waiting \d s for NFSv4 leases/);
+    expect(r.ms).toBeGreaterThan(2500); // it did wait...
+    expect(r.ms).toBeLessThan(6000); // ...less than the 10 s lease: the stop timeout comes first
+    expect((await k("stop")).code).toBe(0);
+  });
+
   it("ocf-tester passes for exportfs (fake kernel)", async () => {
     expect((await k("start")).code).toBe(0);
     const p = { clientspec: `${NET}.0/24`, directory: `${shared}/export`, options: "rw", fsid: "6" };

@@ -63,7 +63,7 @@ describe("nfsserver server=ganesha", () => {
   it("starts, answers RPC NULL v3+v4, start again is a no-op", async () => {
     expect((await agentIn(a, AGENT, "monitor", params())).code).toBe(7);
     const st = await agentIn(a, AGENT, "start", { ...params(), ganesha_log: s.path("a.log") });
-    expect(st.stderr).toMatch(/ganesha started/);
+    expect(st.stderr).toMatch(/ganesha started \(pid \d+\), grace 10 s, lease 10 s \(server's answer\)/);
     expect(st.code).toBe(0);
     const conf = (await a.run(["cat", "/run/hanfs/ganesha/ganesha.conf"])).stdout;
     expect(conf).toMatch(/Grace_Period = 10;/);

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run } from "../../../src/os/exec";
 import { signal } from "../../../src/os/procs";
-import { serverScope, type NfsCtx } from "../common";
+import { nfs4Compound } from "../../../src/rpc/index";
+import { PROBE_HOST, serverScope, type NfsCtx } from "../common";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
 import { ganeshaConfig } from "./config";
@@ -59,8 +60,18 @@ export async function ganeshaStart(ctx: NfsCtx): Promise<number> {
     if (pid !== undefined) signal(pid, "SIGKILL"); // half-started: leave nothing that stop would have to guess about
     fail(OCF.ERR_GENERIC, `ganesha did not come up: ${why}${p.ganesha_log.startsWith("/") ? ` (see ${p.ganesha_log})` : ""}`);
   }
-  ctx.log.info(`ganesha started (pid ${ganeshaPid(paths)}), grace ${p.nfsv4_grace_time} s, lease ${p.nfsv4_lease_time} s, scope ${serverScope(ctx)}`);
+  const lease = await serverLease(ctx);
+  if (lease !== undefined && lease !== p.nfsv4_lease_time) fail(OCF.ERR_GENERIC, `ganesha reports a lease of ${lease} s, not the configured ${p.nfsv4_lease_time} s`);
+  ctx.log.info(`ganesha started (pid ${ganeshaPid(paths)}), grace ${p.nfsv4_grace_time} s, lease ${lease ?? p.nfsv4_lease_time} s${lease === undefined ? "" : " (server's answer)"}, scope ${serverScope(ctx)}`);
   return OCF.SUCCESS;
+}
+
+/** The lease the server tells clients (GETATTR lease_time on the pseudo root): proof the config took. */
+async function serverLease(ctx: NfsCtx): Promise<number | undefined> {
+  const r = await nfs4Compound({ host: PROBE_HOST, port: ctx.params.nfs_port, timeoutMs: Math.max(1, ctx.deadline.cap(2000)), ops: [{ op: "PUTROOTFH" }, { op: "GETATTR", attrs: ["lease_time"] }] });
+  if (r.ok && r.status === 0) return r.attrs?.lease_time;
+  ctx.log.debug(`lease check: ${r.ok ? r.statusName : r.message}`);
+  return undefined;
 }
 
 function readText(file: string): string | undefined {
