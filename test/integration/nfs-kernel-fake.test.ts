@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Scratch, installAgent, sh } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
@@ -163,6 +163,18 @@ describe("exportfs server=kernel on the fake kernel", () => {
     expect(await inBox(["cat", "/proc/fs/nfsd/unlock_filesystem"])).toBe(`${shared}/export`);
     expect((await ex("monitor")).code).toBe(7);
     expect((await ex("stop")).code).toBe(0);
+    expect((await k("stop")).code).toBe(0);
+  });
+
+  it("rmtab entries follow the export: restored at start, saved into the directory at stop", async () => {
+    expect((await k("start")).code).toBe(0);
+    const line = `${NET}.20:${shared}/export:0x00000001`;
+    writeFileSync(`${shared}/export/.rmtab`, `${line}\n`);
+    expect((await ex("start")).code).toBe(0);
+    expect(readFileSync(`${shared}/info/rmtab`, "utf8")).toContain(line);
+    writeFileSync(`${shared}/info/rmtab`, `${line}\n${NET}.21:${shared}/export:0x00000002\n${NET}.22:/elsewhere:0x00000001\n`);
+    expect((await ex("stop")).code).toBe(0);
+    expect(readFileSync(`${shared}/export/.rmtab`, "utf8")).toBe(`${line}\n${NET}.21:${shared}/export:0x00000002\n`);
     expect((await k("stop")).code).toBe(0);
   });
 

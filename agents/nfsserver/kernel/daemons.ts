@@ -67,7 +67,7 @@ export async function stopDirect(ctx: NfsCtx, comm: string) {
 
 export const systemctl = (ctx: NfsCtx, verb: string, units: string[]) => runStep(ctx, ["systemctl", verb, ...units], `systemctl ${verb} ${units.join(" ")}`, 30_000);
 
-/** Live helper daemons that should run; undefined when all do. */
+/** Helper daemons that should run but do not (by /proc comm). */
 export function missingHelpers(ctx: NfsCtx): string[] {
   const want = present(ctx).map((d) => d.comm);
   if (!ctx.params.nfsv4_only) want.unshift("rpcbind");
