@@ -1,64 +1,46 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import { dirname, join } from "node:path";
-import { assertPrivateNet, Switch } from "../lab/lib/net";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DOWN, FDRAIN, Haproxy, UP } from "../lab/lib/haproxy";
+import { Host, listening, spawnIn } from "../lab/lib/host";
+import { Switch } from "../lab/lib/net";
 import { Run } from "../lab/lib/run";
-import { PATH, sh, until } from "../lab/lib/sh";
+import { sh, until } from "../lab/lib/sh";
+
+export { DOWN, FDRAIN, listening, UP };
 
 /**
  * Real haproxy 2.6 and nfs-ganesha 4.3 hosts, each in its own network + mount namespace on a
  * private bridge (198.51.100.0/24, never linked to the host). Shared by the haproxy integration
- * test and `npm run bench`; imports no test runner.
+ * test and `npm run bench`; imports no test runner. Hosts and haproxy are the lab's
+ * (test/lab/lib/host.ts, haproxy.ts), also used by the lab's haproxy failover scenario.
  */
 export const VIP = "198.51.100.10";
-/** srv_op_state values of `show servers state` */
-export const UP = 2;
-export const DOWN = 0;
-/** haproxy's srv_admin_state bit for a drain set by the agent (SRV_ADMF_FDRAIN) */
-export const FDRAIN = 0x08;
 
 export class HapLab {
   readonly run = new Run();
   readonly sw = new Switch(this.run);
+  /** host name → PID of its namespace holder */
   readonly hosts: Record<string, number> = {};
   readonly ganesha: Record<string, number> = {};
-  readonly hapSock = join(this.run.dir, "hap.sock");
+  private readonly machines: Record<string, Host> = {};
+  private readonly children: ChildProcess[] = [];
+  private hap?: Haproxy;
+  readonly hapSock = join(this.run.dir, "haproxy.sock");
   readonly hapLog = join(this.run.dir, "haproxy.log");
-  private children: ChildProcess[] = [];
 
   /** The switch plus one host per entry (name → address); the proxy host must be called "proxy". */
   async up(hosts: Record<string, string>) {
     await this.sw.up();
-    for (const [name, addr] of Object.entries(hosts)) this.hosts[name] = await this.host(name, addr);
-  }
-
-  /** A host: a sleeping holder in fresh net + mount namespaces, plugged into the switch. */
-  private async host(name: string, addr: string): Promise<number> {
-    const c = spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", "--net", "--mount", "--propagation", "private", "--", "sleep", "infinity"], { stdio: "ignore", detached: true, env: { PATH } });
-    this.children.push(c);
-    const pid = c.pid!;
-    await until(`${name} namespaces`, 5000, () => {
-      try {
-        assertPrivateNet(pid);
-        return readlinkSync(`/proc/${pid}/exe`).endsWith("/sleep") && readlinkSync(`/proc/${pid}/ns/mnt`) !== readlinkSync("/proc/self/ns/mnt");
-      } catch {
-        return false;
-      }
-    }, 10);
-    this.run.track(pid, name);
-    await this.sw.plug(`${this.run.id}${name[0]}`, pid, addr);
-    return pid;
+    for (const [name, addr] of Object.entries(hosts)) {
+      this.machines[name] = await new Host(name, addr, this.run, this.sw).up();
+      this.hosts[name] = this.machines[name].pid;
+    }
   }
 
   /** Start a process inside a host's namespaces; its output goes to a log file in the run dir. */
   inHost(pid: number, argv: string[], log: string): number {
-    const fd = openSync(log, "a");
-    const c = spawn("nsenter", ["-t", String(pid), "-n", "-m", "--", ...argv], { stdio: ["ignore", fd, fd], detached: true, env: { PATH } });
-    closeSync(fd);
-    this.children.push(c);
-    this.run.track(c.pid!, argv[0]);
-    return c.pid!;
+    return spawnIn(this.run, this.children, pid, argv, log);
   }
 
   /** ganesha (NFSv4 only) exporting a private tmpfs holding `who` = the host's name. */
@@ -89,77 +71,38 @@ EXPORT { Export_Id = 1; Path = ${dir}/srv; Pseudo = /export; Access_Type = RW; S
    * external check reads since haproxy replaces its environment): an overlay on /etc in that
    * host's mount namespace; the host's /etc is never written.
    */
-  async etcFiles(name: string, files: Record<string, string>) {
-    const base = join(this.run.dir, `${name}-etc`);
-    for (const [rel, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(base, "upper", rel)), { recursive: true });
-      writeFileSync(join(base, "upper", rel), text);
-    }
-    mkdirSync(join(base, "work"), { recursive: true });
-    const opts = `lowerdir=/etc,upperdir=${base}/upper,workdir=${base}/work`;
-    await sh(["nsenter", "-t", String(this.hosts[name]), "-m", "--", "mount", "-t", "overlay", `${this.run.id}-etc`, "-o", opts, "/etc"]);
+  etcFiles(name: string, files: Record<string, string>) {
+    return this.machines[name].etc(files);
   }
 
   /** haproxy -db on the proxy host: a global section (runtime API, external checks) plus `body`. */
   async startHaproxy(body: string): Promise<string> {
-    const cfg = join(this.run.dir, "haproxy.cfg");
-    writeFileSync(
-      cfg,
-      `global
-    log stdout format raw local0 info
-    stats socket ${this.hapSock} mode 600 level admin
-    external-check
-    insecure-fork-wanted
-${body}`,
-    );
-    this.inHost(this.hosts.proxy, ["haproxy", "-db", "-f", cfg], this.hapLog);
-    await until("haproxy runtime API", 10_000, () => existsSync(this.hapSock));
-    return cfg;
+    this.hap = await new Haproxy(this.machines.proxy, this.run.dir, "haproxy").start(body);
+    return this.hap.cfg;
+  }
+
+  private get haproxy(): Haproxy {
+    if (!this.hap) throw new Error("haproxy not started");
+    return this.hap;
   }
 
   hapCmd(cmd: string): Promise<string> {
-    return new Promise<string>((res, rej) => {
-      const s = connect(this.hapSock);
-      let out = "";
-      s.setTimeout(3000, () => (s.destroy(), rej(new Error("runtime API timeout"))));
-      s.on("connect", () => s.write(cmd + "\n"));
-      s.on("data", (d) => (out += d));
-      s.on("end", () => res(out));
-      s.on("error", rej);
-    });
+    return this.haproxy.cmd(cmd);
   }
 
   /** haproxy runtime API: `show servers state`, parsed by its header line. */
-  async serverStates(backend: string): Promise<Record<string, { op: number; admin: number }>> {
-    const text = await this.hapCmd(`show servers state ${backend}`);
-    const lines = text.split("\n").filter(Boolean);
-    const header = lines.find((l) => l.startsWith("# "))!.slice(2).split(" ");
-    const out: Record<string, { op: number; admin: number }> = {};
-    for (const l of lines.filter((x) => !x.startsWith("#") && x.includes(" "))) {
-      const c = l.split(" ");
-      const col = (n: string) => c[header.indexOf(n)];
-      out[col("srv_name")] = { op: Number(col("srv_op_state")), admin: Number(col("srv_admin_state")) };
-    }
-    return out;
+  serverStates(backend: string) {
+    return this.haproxy.serverStates(backend);
   }
 
   /** `show stat` CSV of one backend's servers, by server name (check_status, last_chk, ...). */
-  async stat(backend: string): Promise<Record<string, Record<string, string>>> {
-    const lines = (await this.hapCmd(`show stat ${backend} 4 -1`)).split("\n").filter(Boolean);
-    const header = lines.find((l) => l.startsWith("# "))!.slice(2).split(",");
-    const out: Record<string, Record<string, string>> = {};
-    for (const l of lines.filter((x) => !x.startsWith("#"))) {
-      const row = Object.fromEntries(l.split(",").map((v, i) => [header[i], v]));
-      out[row.svname] = row;
-    }
-    return out;
+  stat(backend: string) {
+    return this.haproxy.stat(backend);
   }
 
   /** ms until backend/server reaches op state `op` (polled every `everyMs`); throws after limitMs. */
-  async waitState(backend: string, server: string, op: number, limitMs: number, everyMs = 100): Promise<number> {
-    const t0 = Date.now();
-    await until(`${backend}/${server} op_state ${op}`, limitMs, async () => (await this.serverStates(backend))[server]?.op === op, everyMs);
-    return Date.now() - t0;
+  waitState(backend: string, server: string, op: number, limitMs: number, everyMs = 100): Promise<number> {
+    return this.haproxy.waitState(backend, server, op, limitMs, everyMs);
   }
 
   /** Read /export/who through haproxy with a real NFSv4 client (libnfs), from the proxy host. */
@@ -171,19 +114,8 @@ ${body}`,
   /** Kill everything of the run (by tracked PID), the switch with it; mounts die with their namespaces. */
   down() {
     for (const c of this.children) c.unref();
+    for (const h of Object.values(this.machines)) h.unref();
     this.sw.kill();
     this.run.destroySync();
   }
-}
-
-/** Listening TCP ports of a namespace, from the kernel's table (/proc/PID/net/tcp*, state 0A). */
-export function listening(pid: number): Set<number> {
-  const ports = new Set<number>();
-  for (const f of ["tcp", "tcp6"]) {
-    for (const line of readFileSync(`/proc/${pid}/net/${f}`, "utf8").split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === "0A") ports.add(parseInt(cols[1].split(":").pop()!, 16));
-    }
-  }
-  return ports;
 }

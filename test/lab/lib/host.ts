@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { assertPrivateNet, type Switch } from "./net";
+import type { Run } from "./run";
+import { PATH, sh, until, type Result, type ShOpts } from "./sh";
+
+/**
+ * A plain machine on a lab switch (an haproxy host, an NFS client, a bare ganesha server): a sleeping
+ * holder in fresh network + mount namespaces (private propagation), plugged into the switch. Not a
+ * cluster node: no pid namespace, no init; everything started in it is a host process tracked by
+ * the run (PID + start time), so the run's teardown kills it and the mounts die with the namespace.
+ * Nothing is ever linked to the host's network namespace, and the host's files are never written:
+ * /etc, /usr/lib and /run are changed only by overlays/tmpfs inside the host's mount namespace.
+ */
+export class Host {
+  pid = 0;
+  private children: ChildProcess[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly addr: string,
+    private run: Run,
+    private sw: Switch,
+    /** switch port name (unique on that switch; at most 15 characters) */
+    readonly port = `h-${name}`.slice(0, 15),
+  ) {}
+
+  async up(): Promise<this> {
+    const c = spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", "--net", "--mount", "--propagation", "private", "--", "sleep", "infinity"], { stdio: "ignore", detached: true, env: { PATH } });
+    this.children.push(c);
+    const pid = c.pid!;
+    await until(`${this.name} namespaces`, 5000, () => {
+      try {
+        assertPrivateNet(pid);
+        return readlinkSync(`/proc/${pid}/exe`).endsWith("/sleep") && readlinkSync(`/proc/${pid}/ns/mnt`) !== readlinkSync("/proc/self/ns/mnt");
+      } catch {
+        return false;
+      }
+    }, 10);
+    this.run.track(pid, this.name);
+    this.pid = pid;
+    await this.sw.plug(this.port, pid, this.addr);
+    return this;
+  }
+
+  /** Run argv in the host's network and mount namespaces, with a deadline (never through a shell). */
+  exec(argv: string[], o: ShOpts = {}): Promise<Result> {
+    assertPrivateNet(this.pid);
+    return sh(["nsenter", "-t", String(this.pid), "-n", "-m", "--", ...argv], o);
+  }
+
+  /** Start a long-running process in the host, output appended to `log`; returns its (tracked) PID. */
+  spawn(argv: string[], log: string): number {
+    return spawnIn(this.run, this.children, this.pid, argv, log);
+  }
+
+  /** Files under /etc seen by this host only: a writable overlay on /etc in its mount namespace. */
+  async etc(files: Record<string, string>) {
+    const base = join(this.run.dir, `${this.name}-etc`);
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(base, "upper", rel)), { recursive: true });
+      writeFileSync(join(base, "upper", rel), text);
+    }
+    mkdirSync(join(base, "work"), { recursive: true });
+    await this.exec(["mount", "-t", "overlay", `${this.run.id}-etc`, "-o", `lowerdir=/etc,upperdir=${base}/upper,workdir=${base}/work`, "/etc"], { timeout: 10_000 });
+  }
+
+  /** `hanfs install --root ROOT` as if installed on this host: a read-only overlay ROOT/usr/lib over /usr/lib (like the nodes). */
+  async usrLib(root: string) {
+    await this.exec(["mount", "-t", "overlay", `${this.run.id}-lib`, "-o", `lowerdir=${root}/usr/lib:/usr/lib`, "/usr/lib"], { timeout: 10_000 });
+  }
+
+  /** A private tmpfs /run. */
+  async tmpRun() {
+    await this.exec(["mount", "-t", "tmpfs", "-o", "mode=0755,size=16m", `${this.run.id}-run`, "/run"], { timeout: 10_000 });
+  }
+
+  listening(): Set<number> {
+    return listening(this.pid);
+  }
+
+  /** Let the harness exit while the run's teardown (by tracked PID) still owns these processes. */
+  unref() {
+    for (const c of this.children) c.unref();
+  }
+}
+
+/** Start argv inside the network and mount namespaces of `pid` (nsenter execs it: the PID is argv's). */
+export function spawnIn(run: Run, children: ChildProcess[], pid: number, argv: string[], log: string): number {
+  assertPrivateNet(pid);
+  const fd = openSync(log, "a");
+  const c = spawn("nsenter", ["-t", String(pid), "-n", "-m", "--", ...argv], { stdio: ["ignore", fd, fd], detached: true, env: { PATH } });
+  closeSync(fd);
+  children.push(c);
+  run.track(c.pid!, argv[0]);
+  return c.pid!;
+}
+
+/** Listening TCP ports of a namespace, from the kernel's table (/proc/PID/net/tcp*, state 0A). */
+export function listening(pid: number): Set<number> {
+  const ports = new Set<number>();
+  for (const f of ["tcp", "tcp6"]) {
+    for (const line of readFileSync(`/proc/${pid}/net/${f}`, "utf8").split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === "0A") ports.add(parseInt(cols[1].split(":").pop()!, 16));
+    }
+  }
+  return ports;
+}
