@@ -254,3 +254,30 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
     expect((await kb("monitor")).code).toBe(7);
   });
 });
+
+describe("nfsserver server=kernel failover between two fake nodes", () => {
+  it("the next node serves with the same scope and the same NSM state from the shared dir (RA#1644)", async () => {
+    sh(["mkdir", "-p", `${shared}/info-fo`]);
+    const p = { ...params(), nfs_shared_infodir: `${shared}/info-fo` };
+    const [x, y] = [new Box("knfs-x", `${NET}.53`, s), new Box("knfs-y", `${NET}.54`, s)];
+    for (const b of [x, y]) {
+      await b.boot(sw);
+      await fakeKernel(b, stubs);
+    }
+    let n = lines();
+    expect((await agentIn(x, AGENT, "start", p)).code).toBe(0);
+    const state = readFileSync(`${shared}/info-fo/statd/state`);
+    expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/host=hanfs-svc$/);
+
+    await x.crash(); // its bind mount and daemons die with it
+    n = lines();
+    const r = await agentIn(y, AGENT, "start", p);
+    expect(r.code).toBe(0);
+    // a different host name, the same scope: clients may reclaim
+    expect((await y.run(["hostname"])).stdout.trim()).toBe("knfs-y");
+    expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
+    expect(readFileSync(`${shared}/info-fo/statd/state`).equals(state)).toBe(true);
+    expect((await agentIn(y, AGENT, "monitor", p)).code).toBe(0);
+    expect((await agentIn(y, AGENT, "stop", p)).code).toBe(0);
+  });
+});

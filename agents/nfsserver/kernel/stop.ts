@@ -2,7 +2,7 @@ import { OCF, fail } from "../../../src/ocf/codes";
 import { run } from "../../../src/os/exec";
 import type { NfsCtx } from "../common";
 import { helpers, runStep, stopDirect } from "./daemons";
-import { unbindInfodir } from "./infodir";
+import { mountPipefs, unbindInfodir } from "./infodir";
 import { nfsdThreads, systemdRuns } from "./paths";
 
 /** Stop order the real kernel needs: nfsd, then nfsdcld, statd, mountd, idmapd (they hold /var/lib/nfs). */
@@ -36,6 +36,8 @@ export async function kernelStop(ctx: NfsCtx): Promise<number> {
   if (info) {
     const why = await unbindInfodir(ctx, info);
     if (why) fail(OCF.ERR_GENERIC, why);
+    // the node's own rpc_pipefs went at start (it would have been hidden); NFS clients here need it
+    await mountPipefs(ctx).catch((e) => ctx.log.warn(`rpc_pipefs not restored: ${(e as Error).message}`));
   }
   ctx.log.info("NFS server stopped");
   return OCF.SUCCESS;
