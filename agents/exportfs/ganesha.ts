@@ -41,10 +41,17 @@ export async function ganeshaStart(ctx: ExCtx): Promise<number> {
   reloadExports(paths);
   let why = "";
   for (const p of pseudos) {
+    let tries = 0;
     const ok = await ctx.deadline.until(async () => {
       const r = await lookup(ctx, p, 1000);
       if (ctx.deadline.remaining() > 50) why = r; // the last call, cut short by the deadline, says nothing
-      return r === "visible" ? true : undefined;
+      if (r === "visible") return true;
+      // another exportfs rebuilding exports.conf at the same moment may have left ours out: redo it
+      if (++tries % 10 === 0) {
+        rebuildExports(paths);
+        reloadExports(paths);
+      }
+      return undefined;
     }, 100);
     if (!ok) fail(OCF.ERR_GENERIC, `ganesha did not make ${p} visible after reloading its exports: ${why}`);
   }

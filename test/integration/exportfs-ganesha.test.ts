@@ -101,4 +101,18 @@ describe("exportfs server=ganesha", () => {
     expect((await ex("stop")).code).toBe(0);
     expect((await agentIn(a, NFSSERVER, "stop", nfsParams())).code).toBe(0);
   });
+
+  it("several exports started at the same moment all end up served", async () => {
+    expect((await agentIn(a, NFSSERVER, "start", nfsParams())).code).toBe(0);
+    const dirs = ["e1", "e2", "e3"].map((d) => `${shared}/${d}`);
+    for (const d of dirs) mkdirSync(d, { recursive: true });
+    const p = (i: number) => ({ ...exParams(), directory: dirs[i], fsid: String(20 + i) });
+    const run = (action: string, i: number) => agentIn(a, EXPORTFS, action, p(i), { OCF_RESOURCE_INSTANCE: `par${i}` });
+    const starts = await Promise.all([0, 1, 2].map((i) => run("start", i)));
+    expect(starts.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect((await Promise.all([0, 1, 2].map((i) => run("monitor", i)))).map((r) => r.code)).toEqual([0, 0, 0]);
+    expect((await Promise.all([0, 1, 2].map((i) => run("stop", i)))).map((r) => r.code)).toEqual([0, 0, 0]);
+    expect((await a.run(["cat", `${RUN}/exports.conf`])).stdout).toBe("");
+    expect((await agentIn(a, NFSSERVER, "stop", nfsParams())).code).toBe(0);
+  });
 });
