@@ -1,8 +1,8 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { OCF, fail } from "../../src/ocf/codes";
 import { nfs4Compound, rootProbeOps } from "../../src/rpc/index";
-import { rebuildExports, reloadExports, writeAtomic } from "../nfsserver/ganesha/exports";
+import { rebuildExports, reloadExports, withExportsLock, writeAtomic } from "../nfsserver/ganesha/exports";
 import { ganeshaPaths } from "../nfsserver/ganesha/paths";
 import { ganeshaPid } from "../nfsserver/ganesha/process";
 import { dirsOf, exportIdOf, fileName, type ExCtx } from "./common";
@@ -12,6 +12,10 @@ import { leaseWait, removeState, writeState } from "./state";
 const pathsOf = (ctx: ExCtx) => ganeshaPaths(ctx.params.ganesha_run_dir);
 const fileOf = (ctx: ExCtx) => join(pathsOf(ctx).exportsDir, fileName(ctx));
 const pseudosOf = (ctx: ExCtx) => (ctx.params.pseudo ? [ctx.params.pseudo] : dirsOf(ctx));
+
+/** Change exports.d under the lock shared with other exportfs and nfsserver agents. */
+const locked = <T>(ctx: ExCtx, fn: () => T): Promise<T> =>
+  withExportsLock(pathsOf(ctx), (f) => ctx.deadline.until(f, 20), fn).catch((e) => fail(OCF.ERR_GENERIC, (e as Error).message));
 
 /** Server says the path exists (ACCESS/PERM/WRONGSEC: the export is there, only not for 127.0.0.1). */
 const VISIBLE = new Set([0, 1, 13, 10016]);
@@ -35,10 +39,13 @@ export async function ganeshaStart(ctx: ExCtx): Promise<number> {
   const blocks = dirs.map((d, i) => exportBlock({ id: exportIdOf(ctx, i), path: d, pseudo: pseudos[i], clientspec: ctx.params.clientspec, options: ctx.params.options }));
   const ignored = [...new Set(blocks.flatMap((b) => b.ignored))];
   if (ignored.length) ctx.log.info(`options ganesha has no equivalent for, ignored: ${ignored.join(",")}`);
-  writeAtomic(fileOf(ctx), `# ocf:hanfs:exportfs ${ctx.instance}\n${blocks.map((b) => b.text).join("")}`);
-  rebuildExports(paths);
+  await locked(ctx, () => {
+    mkdirSync(paths.exportsDir, { recursive: true });
+    writeAtomic(fileOf(ctx), `# ocf:hanfs:exportfs ${ctx.instance}\n${blocks.map((b) => b.text).join("")}`);
+    rebuildExports(paths);
+    reloadExports(paths);
+  });
   writeState(ctx);
-  reloadExports(paths);
   let why = "";
   for (const p of pseudos) {
     let tries = 0;
@@ -46,11 +53,12 @@ export async function ganeshaStart(ctx: ExCtx): Promise<number> {
       const r = await lookup(ctx, p, 1000);
       if (ctx.deadline.remaining() > 50) why = r; // the last call, cut short by the deadline, says nothing
       if (r === "visible") return true;
-      // another exportfs rebuilding exports.conf at the same moment may have left ours out: redo it
-      if (++tries % 10 === 0) {
-        rebuildExports(paths);
-        reloadExports(paths);
-      }
+      // ganesha may fold a SIGHUP into a reload already under way: rebuild and signal again now and then
+      if (++tries % 10 === 0)
+        await locked(ctx, () => {
+          rebuildExports(paths);
+          reloadExports(paths);
+        });
       return undefined;
     }, 100);
     if (!ok) fail(OCF.ERR_GENERIC, `ganesha did not make ${p} visible after reloading its exports: ${why}`);
@@ -73,10 +81,13 @@ export async function ganeshaMonitor(ctx: ExCtx, haveState: boolean): Promise<nu
 export async function ganeshaStop(ctx: ExCtx): Promise<number> {
   const paths = pathsOf(ctx);
   const had = existsSync(fileOf(ctx));
-  rmSync(fileOf(ctx), { force: true });
   if (had) {
-    rebuildExports(paths);
-    if (reloadExports(paths)) {
+    const running = await locked(ctx, () => {
+      rmSync(fileOf(ctx), { force: true });
+      rebuildExports(paths);
+      return reloadExports(paths);
+    });
+    if (running) {
       for (const p of pseudosOf(ctx)) {
         const gone = await ctx.deadline.until(async () => ((await lookup(ctx, p, 1000)) === "visible" ? undefined : true), 100);
         if (!gone) fail(OCF.ERR_GENERIC, `ganesha still exports ${p} after reloading its exports`);

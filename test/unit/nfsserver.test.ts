@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ganeshaConfig } from "../../agents/nfsserver/ganesha/config";
-import { rebuildExports } from "../../agents/nfsserver/ganesha/exports";
+import { rebuildExports, withExportsLock } from "../../agents/nfsserver/ganesha/exports";
 import { ganeshaPaths } from "../../agents/nfsserver/ganesha/paths";
 import { nfsserver } from "../../agents/nfsserver/index";
 import { runAgent } from "../../src/ocf/runtime";
@@ -77,3 +77,28 @@ describe("generated ganesha configuration", () => {
     expect(p.recoveryRoot).toBe("/srv/info/ganesha");
   });
 });
+
+describe("exports lock", () => {
+  const poll = async (f: () => true | undefined, ms = 300) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      if (f()) return true as const;
+      if (Date.now() > end) return undefined;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  it("serialises, gives up at the caller's deadline, takes over a stale lock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hanfs-u-"));
+    const p = ganeshaPaths(dir);
+    const order: string[] = [];
+    await withExportsLock(p, poll, () => order.push("a"));
+    expect(existsSync(join(dir, "exports.lock"))).toBe(false); // released
+    mkdirSync(join(dir, "exports.lock"));
+    await expect(withExportsLock(p, (f) => poll(f, 100), () => order.push("b"))).rejects.toThrow(/held by another agent/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, "exports.lock"), old, old);
+    await withExportsLock(p, poll, () => order.push("c"));
+    expect(order).toEqual(["a", "c"]);
+  });
+});
+

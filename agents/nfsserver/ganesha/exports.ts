@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pidFromFile, signal } from "../../../src/os/procs";
 import type { GaneshaPaths } from "./paths";
@@ -21,4 +21,32 @@ export function rebuildExports(p: GaneshaPaths) {
 export function reloadExports(p: GaneshaPaths): boolean {
   const pid = pidFromFile(p.pidFile);
   return pid !== undefined && signal(pid, "SIGHUP");
+}
+
+/**
+ * Serialise changes to exports.d/exports.conf between concurrent agents (mkdir is atomic). A lock
+ * older than 30 s belongs to an agent that was killed: taken over. Bounded by `until`.
+ */
+export async function withExportsLock<T>(p: GaneshaPaths, until: (f: () => true | undefined) => Promise<true | undefined>, fn: () => T): Promise<T> {
+  const lock = join(p.runDir, "exports.lock");
+  mkdirSync(p.runDir, { recursive: true });
+  const got = await until(() => {
+    try {
+      mkdirSync(lock);
+      return true;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30_000) rmdirSync(lock);
+      } catch {
+        /* released meanwhile */
+      }
+      return undefined;
+    }
+  });
+  if (!got) throw new Error(`${lock} is held by another agent`);
+  try {
+    return fn();
+  } finally {
+    rmdirSync(lock);
+  }
 }

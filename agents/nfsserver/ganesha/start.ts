@@ -7,7 +7,7 @@ import { PROBE_HOST, serverScope, type NfsCtx } from "../common";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
 import { ganeshaConfig } from "./config";
-import { rebuildExports, writeAtomic } from "./exports";
+import { rebuildExports, withExportsLock, writeAtomic } from "./exports";
 import { pathsOf, pluginsDir } from "./paths";
 import { ganeshaPid, stateText } from "./process";
 import { ganeshaValidate } from "./validate";
@@ -20,7 +20,7 @@ export async function ganeshaStart(ctx: NfsCtx): Promise<number> {
     fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${p.nfs_shared_infodir} does not exist here (is the shared filesystem mounted?)`);
   mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
   mkdirSync(paths.recoveryRoot, { recursive: true, mode: 0o755 });
-  rebuildExports(paths);
+  await withExportsLock(paths, (f) => ctx.deadline.until(f, 20), () => rebuildExports(paths)).catch((e) => fail(OCF.ERR_GENERIC, (e as Error).message));
   const conf = ganeshaConfig({
     instance: ctx.instance,
     v3: !p.nfsv4_only,
