@@ -106,13 +106,6 @@ export const Filesystem = defineAgent({
     "validate-all": { timeout: 5, run: validateAll },
     "meta-data": { timeout: 5 },
   },
-  // A stop after a failed start must not fail (that would fence the node): with parameters we
-  // could never mount, there is nothing of ours to unmount.
-  onInvalid: (action, code, reason, log) => {
-    if (action !== "stop") return undefined;
-    log.warn(`stop with invalid parameters (${reason}): nothing can have been mounted by this resource`);
-    return 0;
-  },
 });
 
 export type FsParams = typeof params;

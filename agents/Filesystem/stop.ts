@@ -1,8 +1,9 @@
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { OCF, fail } from "../../src/ocf/codes";
 import { run } from "../../src/os/exec";
 import { findHolders, type Holder } from "../../src/os/holders";
 import { readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
+import { alive, signal } from "../../src/os/procs";
 import { parseSignalList } from "../../src/os/signals";
 import { deviceSpec, knownDevice, mountMatches, mountsToRemove, stateFile, type FsCtx } from "./common";
 import { NETWORK_FS } from "./device";
@@ -85,24 +86,6 @@ async function unmountAll(ctx: FsCtx, targets: Mount[], force: boolean): Promise
   const now = readMounts();
   return targets.filter((t) => now.some((m) => m.id === t.id));
 }
-
-function signal(pid: number, sig: NodeJS.Signals) {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* already gone */
-  }
-}
-
-/** Still running? A zombie has already let go of its files, so it counts as gone. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-};
 
 /** Wait up to `ms` for the signalled holders to exit; true if at least one did. */
 async function waitGone(ctx: FsCtx, holders: Holder[], ms: number): Promise<boolean> {

@@ -67,11 +67,6 @@ export const exportfs = defineAgent({
     "validate-all": { timeout: 10, run: validateAll },
     "meta-data": { timeout: 5 },
   },
-  onInvalid: (action, _code, reason, log) => {
-    if (action !== "stop") return undefined;
-    log.warn(`stop with invalid parameters (${reason}): this resource cannot have exported anything`);
-    return 0;
-  },
 });
 
 export type ExportParams = typeof params;

@@ -72,8 +72,6 @@ export interface AgentDecl<P extends ParamDecls> {
   longdesc: string;
   params: P;
   actions: Record<string, ActionDecl<P>>;
-  /** action-specific policy for invalid parameters; return a code to exit with instead of the validation code */
-  onInvalid?: (action: string, code: number, reason: string, log: Logger) => number | undefined;
 }
 
 export const defineAgent = <P extends ParamDecls>(a: AgentDecl<P>): AgentDecl<P> => a;

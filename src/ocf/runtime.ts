@@ -90,8 +90,12 @@ export async function runAgent<P extends ParamDecls>(
     params = parseParams(a.params, env);
   } catch (e) {
     if (!(e instanceof OcfError)) throw e;
-    const alt = a.onInvalid?.(action, e.code, e.message, log);
-    if (alt !== undefined) return finish(alt);
+    // A stop after a failed start must not fail (that fences the node): with parameters that
+    // could never start, this resource cannot have started anything here.
+    if (action === "stop") {
+      log.warn(`stop with invalid parameters (${e.message}): nothing of this resource can be running`);
+      return finish(OCF.SUCCESS);
+    }
     return finish(e.code, e.message);
   }
   const interval = env.OCF_RESKEY_CRM_meta_interval;

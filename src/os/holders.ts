@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { isBelow } from "./mountinfo";
+import { pids } from "./procs";
 
 export interface Holder {
   pid: number;
@@ -45,17 +46,9 @@ export function findHolders(t: Targets, exclude: Set<number> = new Set([process.
     return t.mountpoints.find((mp) => isBelow(path, mp)) ? path : undefined;
   };
   const out: Holder[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(proc);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const pid = Number(e);
+  for (const pid of pids(proc)) {
     if (exclude.has(pid)) continue;
-    const base = `${proc}/${e}`;
+    const base = `${proc}/${pid}`;
     const why = holdReason(base, under, t.mountIds);
     if (why) out.push({ pid, comm: (read(`${base}/comm`) ?? "?").trim(), why });
   }

@@ -39,19 +39,23 @@ export function pidFromFile(file: string, proc = "/proc"): number | undefined {
   return pid > 1 && alive(pid, proc) ? pid : undefined;
 }
 
+/** The PIDs in a /proc directory (a snapshot: processes come and go while the caller looks). */
+export function pids(proc = "/proc"): number[] {
+  try {
+    return readdirSync(proc)
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Live processes whose comm (the kernel's 15-char name) is one of `names`; one /proc walk, no ps. */
 export function findByComm(names: string[], proc = "/proc"): Map<string, number[]> {
   const want = new Set(names.map((n) => n.slice(0, 15)));
   const out = new Map<string, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync(proc);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const st = procStat(Number(e), proc);
+  for (const pid of pids(proc)) {
+    const st = procStat(pid, proc);
     if (!st || !want.has(st.comm) || st.state === "Z") continue;
     const l = out.get(st.comm) ?? [];
     l.push(st.pid);

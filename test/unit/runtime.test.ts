@@ -45,6 +45,12 @@ describe("OCF runtime", () => {
     expect(await runAgent(toy, ["start"], { OCF_EXIT_REASON_PREFIX: "XR:", HA_LOGFACILITY: "none" }, io)).toBe(6);
     expect(io.e.split("\n").filter((l) => l.startsWith("XR:"))).toEqual(["XR:required parameter 'name' is not set"]);
   });
+  it("stop with invalid parameters succeeds without running the action (a failed stop fences the node)", async () => {
+    const io = capture();
+    expect(await runAgent(toy, ["stop"], { HA_LOGFACILITY: "none" }, io)).toBe(0);
+    expect(io.e).toMatch(/WARNING: stop with invalid parameters \(required parameter 'name' is not set\)/);
+    expect(io.e).not.toContain("ocf-exit-reason:");
+  });
   it("action failure: code and a one-line reason; crash: 1 without a stack trace", async () => {
     const io = capture();
     expect(await runAgent(toy, ["start"], { OCF_RESKEY_name: "boom", HA_LOGFACILITY: "none" }, io)).toBe(1);
