@@ -145,7 +145,7 @@ async function main(): Promise<number> {
   } finally {
     watch?.stop();
     await loop?.stop().catch(() => undefined);
-    fe?.stop();
+    await fe?.down().catch((e) => bad.push(`proxy teardown: ${(e as Error).message}`));
     await c.down();
   }
   say(`lab torn down (${secs(c.timings.downMs)}); total ${secs(Date.now() - t0)}`);

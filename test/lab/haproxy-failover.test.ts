@@ -32,7 +32,7 @@ describe("haproxy in front of the cluster: NFS failover under crm node standby",
     note(`2-node cluster up in ${c.timings.bootMs} ms`);
   }, 90_000);
   afterAll(async () => {
-    fe?.stop();
+    await fe?.down().catch((e) => console.error(`proxy teardown: ${e}`));
     await c?.down();
   });
 

@@ -105,8 +105,11 @@ export class Frontend {
     return Object.fromEntries(Object.entries(st).filter(([k]) => k !== "BACKEND").map(([k, r]) => [k, Number(r.stot)]));
   }
 
-  stop() {
+  /** Stop watching; power off the proxy (haproxy and any check in flight) and the client hosts. */
+  async down() {
     this.watch?.stop();
+    await this.proxy?.down();
+    await this.client?.down();
   }
 }
 

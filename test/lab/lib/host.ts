@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { assertPrivateNet, type Switch } from "./net";
-import type { Run } from "./run";
+import { running, type Run } from "./run";
 import { PATH, sh, until, type Result, type ShOpts } from "./sh";
 
 /**
@@ -78,6 +78,42 @@ export class Host {
 
   listening(): Set<number> {
     return listening(this.pid);
+  }
+
+  /**
+   * Power off: SIGKILL every process in the host's network namespace (the holder, what we started,
+   * and what those forked, e.g. haproxy's external checks in flight), by PID; wait until all are
+   * gone. Its mounts go with the last of them. The run's teardown would kill the tracked ones only.
+   */
+  async down(deadlineMs = 5000) {
+    if (!this.pid) return;
+    let ns: string;
+    try {
+      assertPrivateNet(this.pid);
+      ns = readlinkSync(`/proc/${this.pid}/ns/net`);
+    } catch {
+      return; // the holder is gone: so is the namespace (nothing of ours joins it without the holder)
+    }
+    const members = () =>
+      readdirSync("/proc").filter((d) => {
+        if (!/^\d+$/.test(d) || Number(d) === process.pid) return false;
+        try {
+          return readlinkSync(`/proc/${d}/ns/net`) === ns && running(Number(d));
+        } catch {
+          return false;
+        }
+      });
+    await until(`${this.name}'s processes to exit`, deadlineMs, () => {
+      const left = members();
+      for (const p of left) {
+        try {
+          process.kill(Number(p), "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+      return left.length === 0;
+    }, 20);
   }
 
   /** Let the harness exit while the run's teardown (by tracked PID) still owns these processes. */
