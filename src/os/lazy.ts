@@ -1,5 +1,5 @@
 /**
- * Node built-ins that cost milliseconds to load (measured with Node 24: net ≈ 4 ms, crypto ≈ 6 ms,
+ * Node built-ins that cost milliseconds to load (measured with Node 24, similar on 22: net ≈ 4 ms, crypto ≈ 6 ms,
  * child_process ≈ 1.5 ms on top of net). Agent start-up is the product's hot path (a monitor every
  * few seconds on every node), so they are loaded on first use, never at import time.
  */

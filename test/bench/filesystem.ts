@@ -37,7 +37,7 @@ export async function benchFilesystem(rows: Row[], verdicts: string[]) {
       const t = timeInterleaved(cmds(depth));
       const [h, a] = [t.get(`hanfs d${depth}`)!, t.get(`heartbeat d${depth}`)!];
       rows.push({ what: `Filesystem monitor depth ${depth} (median of 40)`, hanfs: h, anchor: a, unit: "ms" });
-      const [he, ae] = cmds(depth).map(execsOf);
+      const [he, ae] = cmds(depth).map((c) => execsOf(c));
       rows.push({ what: `Filesystem monitor depth ${depth}: execs per call`, hanfs: he, anchor: ae, unit: "" });
       if (depth === "0") {
         verdicts.push(`${h / a <= 0.6 ? "PASS" : "FAIL"} monitor depth 0 median ratio ${(h / a).toFixed(2)} (goal <= 0.60)`);

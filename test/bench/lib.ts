@@ -22,12 +22,14 @@ const median = (xs: number[]) => {
  * Each command's environment is given to hyperfine itself. Two passes in opposite order, so slow
  * drift of the machine's load hits both alike; the median is over both passes.
  */
-export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3): Map<string, number> {
+export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3, within: string[] = []): Map<string, number> {
   const all = new Map(cmds.map((c) => [c.name, [] as number[]]));
   for (const order of [cmds, [...cmds].reverse()]) {
     for (const c of order) {
       const out = `/tmp/hanfs-bench-${process.pid}.json`;
-      const r = spawnSync("hyperfine", ["-N", "-w", String(warmup), "-r", String(runs / 2), "--export-json", out, "--style", "none", c.argv.join(" ")], { env: c.env, stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
+      // `within` (e.g. nsenter into a test host) starts hyperfine there, so it is not timed
+      const argv = [...within, "hyperfine", "-N", "-i", "-w", String(warmup), "-r", String(runs / 2), "--export-json", out, "--style", "none", c.argv.join(" ")];
+      const r = spawnSync(argv[0], argv.slice(1), { env: c.env, stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
       if (r.status !== 0) throw new Error(`hyperfine ${c.name}: ${r.stderr}`);
       const res = JSON.parse(readFileSync(out, "utf8")).results[0];
       rmSync(out, { force: true });
@@ -54,9 +56,10 @@ export function timeSpawned(cmds: Cmd[], runs = 40, warmup = 3): Map<string, num
 }
 
 /** Successful execve calls of one run, the command itself included (strace -f). */
-export function execsOf(c: Cmd): number {
+export function execsOf(c: Cmd, within: string[] = []): number {
   const log = `/tmp/hanfs-bench-strace-${process.pid}`;
-  const r = spawnSync("strace", ["-f", "-qq", "-e", "trace=execve", "-o", log, ...c.argv], { env: c.env, stdio: "ignore", timeout: 60_000 });
+  const argv = [...within, "strace", "-f", "-qq", "-e", "trace=execve", "-o", log, ...c.argv];
+  const r = spawnSync(argv[0], argv.slice(1), { env: c.env, stdio: "ignore", timeout: 60_000 });
   if (r.status !== c.expect) throw new Error(`${c.name} under strace: exit ${r.status}`);
   const n = readFileSync(log, "utf8").split("\n").filter((l) => /execve\(/.test(l) && /= 0$/.test(l)).length;
   rmSync(log, { force: true });

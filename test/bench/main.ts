@@ -1,5 +1,6 @@
 import { benchFilesystem } from "./filesystem";
 import { benchHaproxy } from "./haproxy";
+import { benchNfsserver } from "./nfsserver";
 import { table, type Row } from "./lib";
 
 /** npm run bench: hanfs against the anchor agents, measured in the same run, as ratios. */
@@ -7,6 +8,7 @@ async function main() {
   const rows: Row[] = [];
   const verdicts: string[] = [];
   await benchFilesystem(rows, verdicts);
+  await benchNfsserver(rows, verdicts);
   await benchHaproxy(rows, verdicts);
   table(rows);
   console.log("");
