@@ -102,9 +102,7 @@ export const Filesystem = defineAgent({
     start: { timeout: 60, run: start },
     stop: { timeout: 60, run: stop },
     monitor: { timeout: 40, interval: 20, depth: 0, run: monitor, variants: [{ timeout: 40, interval: 61, depth: 10 }, { timeout: 40, interval: 121, depth: 20 }] },
-    status: { timeout: 40, run: monitor },
     "validate-all": { timeout: 5, run: validateAll },
-    "meta-data": { timeout: 5 },
   },
 });
 

@@ -63,9 +63,7 @@ export const exportfs = defineAgent({
     start: { timeout: 40, run: start },
     stop: { timeout: 120, run: stop },
     monitor: { timeout: 20, interval: 10, depth: 0, run: monitor },
-    status: { timeout: 20, run: monitor },
     "validate-all": { timeout: 10, run: validateAll },
-    "meta-data": { timeout: 5 },
   },
 });
 

@@ -71,9 +71,7 @@ export const nfsserver = defineAgent({
     start: { timeout: 60, run: start },
     stop: { timeout: 60, run: stop },
     monitor: { timeout: 20, interval: 10, depth: 0, run: monitor },
-    status: { timeout: 20, run: monitor },
     "validate-all": { timeout: 10, run: validateAll },
-    "meta-data": { timeout: 5 },
   },
 });
 

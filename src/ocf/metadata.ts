@@ -25,7 +25,13 @@ export function metaDataXml<P extends ParamDecls>(a: AgentDecl<P>): string {
     if (x.role) s += ` role="${x.role}"`;
     return s + "/>";
   };
-  const actions = Object.entries(a.actions).flatMap(([name, x]) => [row(name, x), ...(x.variants ?? []).map((v) => row(name, v))]);
+  const declared = Object.entries(a.actions).flatMap(([name, x]) => [row(name, x), ...(x.variants ?? []).map((v) => row(name, v))]);
+  // every agent answers these (the runtime provides them), so the declaration need not repeat them
+  const implied = [
+    ...(a.actions.monitor && !a.actions.status ? [row("status", { timeout: a.actions.monitor.timeout })] : []),
+    ...(a.actions["meta-data"] ? [] : [row("meta-data", { timeout: 5 })]),
+  ];
+  const actions = [...declared, ...implied];
   return `<?xml version="1.0"?>
 <!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
 <resource-agent name="${esc(a.name)}" version="${esc(a.version)}">

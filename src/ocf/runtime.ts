@@ -14,8 +14,14 @@ const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.std
 /** Actions every agent answers without parameters or a deadline. */
 const INFO_ACTIONS = new Set(["meta-data", "usage", "help", "methods"]);
 
+/** Every action the agent answers: the declared ones plus those the runtime provides. */
+export function actionNames<P extends ParamDecls>(a: AgentDecl<P>): string[] {
+  const names = [...Object.keys(a.actions), ...(a.actions.monitor ? ["status"] : []), "meta-data", "usage", "methods"];
+  return names.filter((x, i, l) => l.indexOf(x) === i);
+}
+
 export function usage<P extends ParamDecls>(a: AgentDecl<P>): string {
-  return `usage: ${a.name} {${[...Object.keys(a.actions), "meta-data", "usage", "methods"].filter((x, i, l) => l.indexOf(x) === i).join("|")}}\n`;
+  return `usage: ${a.name} {${actionNames(a).join("|")}}\n`;
 }
 
 /** The one-line reason Pacemaker shows in crm_mon: text after the last prefix, one line, ≤ 128 chars used. */
@@ -48,10 +54,11 @@ export async function runAgent<P extends ParamDecls>(
     return OCF.SUCCESS;
   }
   if (action === "methods") {
-    io.out([...Object.keys(a.actions), "meta-data", "usage", "methods"].filter((x, i, l) => l.indexOf(x) === i).join("\n") + "\n");
+    io.out(actionNames(a).join("\n") + "\n");
     return OCF.SUCCESS;
   }
-  const decl = a.actions[action];
+  // status is monitor under its LSB-era name
+  const decl = a.actions[action] ?? (action === "status" ? a.actions.monitor : undefined);
   if (!decl?.run || INFO_ACTIONS.has(action)) {
     io.err(exitReason(env, `action '${action}' is not implemented by ${a.name}`));
     return OCF.ERR_UNIMPLEMENTED;

@@ -32,6 +32,7 @@ describe("OCF runtime", () => {
     expect(io.o).toContain('<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">');
     expect(await runAgent(toy, ["methods"], {}, io)).toBe(0);
     expect(io.o).toContain("monitor\n");
+    expect(io.o).toContain("status\n");
     expect(io.e).toBe("");
   });
   it("no action → 2, unknown action → 3", async () => {
@@ -59,6 +60,9 @@ describe("OCF runtime", () => {
     expect(await runAgent(toy, ["crash"], { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none" }, io2)).toBe(1);
     expect(io2.e).toMatch(/ocf-exit-reason:internal error in crash: /);
     expect(io2.e).not.toMatch(/\n\s+at /);
+  });
+  it("status runs monitor", async () => {
+    expect(await runAgent(toy, ["status"], { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none", OCF_CHECK_LEVEL: "10" }, capture())).toBe(10);
   });
   it("probe and depth come from CRM_meta_interval and OCF_CHECK_LEVEL", async () => {
     const env = { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none" };
