@@ -1,23 +1,17 @@
 import { copyFileSync, openSync, closeSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Scratch, agent, exited, installAgent, mountAt, sh, waitFor } from "./fixture";
+import { describe, expect, it } from "vitest";
+import { agent, exited, mountAt, sh, waitFor, perTest } from "./fixture";
 
-let s: Scratch;
-let fs: string;
-beforeEach(() => {
-  s = new Scratch();
-  fs = installAgent(s);
-});
-afterEach(() => s.cleanup());
+const t = perTest();
 
 /** Start a mounted ext4 resource and return its params. */
 async function mounted() {
-  const p = { device: s.loopFs("ext4"), directory: s.path("srv"), fstype: "ext4" };
-  expect((await agent(fs, "start", p)).code).toBe(0);
+  const p = { device: t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
+  expect((await agent(t.agent, "start", p)).code).toBe(0);
   writeFileSync(`${p.directory}/data`, "payload\n");
   copyFileSync("/usr/bin/sleep", `${p.directory}/sleep`); // run from the mount: exe + mmap holders
-  s.mkdir("srv", "work");
+  t.s.mkdir("srv", "work");
   return p;
 }
 
@@ -25,9 +19,9 @@ async function mounted() {
 function holders(dir: string, n: number, ignoreTerm = false) {
   const trap = ignoreTerm ? 'trap "" TERM; ' : ""; // SIG_IGN survives exec, so sleep ignores TERM too
   return Array.from({ length: n }, (_, i) => {
-    if (i % 3 === 0) return s.spawn(["bash", "-c", `${trap}exec sleep 600`], `${dir}/work`);
-    if (i % 3 === 1) return s.spawn(["bash", "-c", `${trap}exec 3<${dir}/data; exec sleep 600`]);
-    return s.spawn(["bash", "-c", `${trap}exec ${dir}/sleep 600`]);
+    if (i % 3 === 0) return t.s.spawn(["bash", "-c", `${trap}exec sleep 600`], `${dir}/work`);
+    if (i % 3 === 1) return t.s.spawn(["bash", "-c", `${trap}exec 3<${dir}/data; exec sleep 600`]);
+    return t.s.spawn(["bash", "-c", `${trap}exec ${dir}/sleep 600`]);
   });
 }
 
@@ -40,10 +34,10 @@ async function busy(dir: string, procs: ReturnType<typeof holders>) {
 describe("Filesystem stop of a busy mount", () => {
   it("50 holders (cwd, fd, mmap) that obey TERM: stopped quickly; a user of the parent directory survives", async () => {
     const p = await mounted();
-    const outside = s.spawn(["sleep", "600"], s.dir); // cwd = parent of the mount point (RA#1944)
+    const outside = t.s.spawn(["sleep", "600"], t.s.dir); // cwd = parent of the mount point (RA#1944)
     const procs = holders(p.directory, 51);
     await busy(p.directory, procs);
-    const r = await agent(fs, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "60000" });
+    const r = await agent(t.agent, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "60000" });
     console.log(`stop with 51 TERM-obeying holders: ${r.ms} ms`);
     expect(r.code).toBe(0);
     expect(mountAt(p.directory)).toBeUndefined();
@@ -57,7 +51,7 @@ describe("Filesystem stop of a busy mount", () => {
     const p = await mounted();
     const procs = holders(p.directory, 51, true);
     await busy(p.directory, procs);
-    const r = await agent(fs, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "20000" });
+    const r = await agent(t.agent, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "20000" });
     console.log(`stop with 51 TERM-ignoring holders: ${r.ms} ms`);
     expect(r.code).toBe(0);
     expect(mountAt(p.directory)).toBeUndefined();
@@ -70,7 +64,7 @@ describe("Filesystem stop of a busy mount", () => {
     const p = { ...(await mounted()), force_unmount: "false" };
     const procs = holders(p.directory, 3);
     await busy(p.directory, procs);
-    const r = await agent(fs, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "4000" });
+    const r = await agent(t.agent, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "4000" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ocf-exit-reason:could not unmount .* still used by \d+\/(sleep|bash)/);
     expect(r.ms).toBeLessThan(4000);
@@ -82,7 +76,7 @@ describe("Filesystem stop of a busy mount", () => {
     const p = { ...(await mounted()), term_signals: "HUP,TERM" };
     const procs = holders(p.directory, 3);
     await busy(p.directory, procs);
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
     await waitFor(() => procs.every(exited), 5000);
     expect(procs.map((c) => c.signalCode)).toEqual(["SIGHUP", "SIGHUP", "SIGHUP"]);
   });
@@ -98,19 +92,19 @@ describe("Filesystem on a hung filesystem (FUSE that never answers)", () => {
   }
 
   it("depth 0 answers at once; depth 20 and stop report failure before the deadline instead of hanging", async () => {
-    const dir = s.mkdir("hung");
+    const dir = t.s.mkdir("hung");
     const release = hungFuse(dir);
     try {
       const p = { device: "hung", directory: dir, fstype: "fuse" };
-      const m0 = await agent(fs, "monitor", p, { OCF_RESKEY_CRM_meta_timeout: "3000" });
+      const m0 = await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_timeout: "3000" });
       expect(m0.code).toBe(0);
       expect(m0.ms).toBeLessThan(2000);
-      const m20 = await agent(fs, "monitor", p, { OCF_CHECK_LEVEL: "20", OCF_RESKEY_CRM_meta_timeout: "3000" });
+      const m20 = await agent(t.agent, "monitor", p, { OCF_CHECK_LEVEL: "20", OCF_RESKEY_CRM_meta_timeout: "3000" });
       console.log(`depth-20 monitor on a hung fs returned ${m20.code} after ${m20.ms} ms (timeout 3000)`);
       expect(m20.code).toBe(1);
       expect(m20.stderr).toMatch(/ocf-exit-reason:.*no answer before the monitor deadline \(I\/O hung\)/);
       expect(m20.ms).toBeLessThan(3000);
-      const st = await agent(fs, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "3000" });
+      const st = await agent(t.agent, "stop", p, { OCF_RESKEY_CRM_meta_timeout: "3000" });
       expect(st.code).toBe(1);
       expect(st.stderr).toMatch(/ocf-exit-reason:could not unmount/);
       expect(st.ms).toBeLessThan(3000);

@@ -1,115 +1,109 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Scratch, agent, installAgent, mountAt, sh } from "./fixture";
+import { describe, expect, it } from "vitest";
+import { agent, mountAt, sh, perTest } from "./fixture";
 
-let s: Scratch;
-let fs: string;
-beforeEach(() => {
-  s = new Scratch();
-  fs = installAgent(s);
-});
-afterEach(() => s.cleanup());
+const t = perTest();
 
 describe.each(["ext4", "xfs"] as const)("Filesystem on %s", (fstype) => {
   it("start, monitor at depths 0/10/20, stop; data survives a remount; every action idempotent", async () => {
-    const dev = s.loopFs(fstype);
-    const dir = s.path("srv");
+    const dev = t.s.loopFs(fstype);
+    const dir = t.s.path("srv");
     const p = { device: dev, directory: dir, fstype };
-    expect((await agent(fs, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
-    const st = await agent(fs, "start", p);
+    expect((await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
+    const st = await agent(t.agent, "start", p);
     expect(st.stderr).not.toMatch(/ERROR|ocf-exit-reason/);
     expect(st.code).toBe(0);
     expect(mountAt(dir)).toMatchObject({ source: dev, fstype });
-    expect((await agent(fs, "start", p)).code).toBe(0); // idempotent
+    expect((await agent(t.agent, "start", p)).code).toBe(0); // idempotent
     for (const depth of ["0", "10", "20"]) {
-      const m = await agent(fs, "monitor", p, { OCF_CHECK_LEVEL: depth, OCF_RESKEY_CRM_meta_interval: "20000" });
+      const m = await agent(t.agent, "monitor", p, { OCF_CHECK_LEVEL: depth, OCF_RESKEY_CRM_meta_interval: "20000" });
       expect(m.stderr, `depth ${depth}`).not.toMatch(/ERROR|ocf-exit-reason/);
       expect(m.code, `depth ${depth}`).toBe(0);
     }
     expect(readFileSync(`${dir}/.Filesystem_status/fs`, "utf8")).toMatch(/^hanfs fs \d+ \d+\n/);
     writeFileSync(`${dir}/payload`, "hello from hanfs\n");
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
     expect(mountAt(dir)).toBeUndefined();
-    expect((await agent(fs, "stop", p)).code).toBe(0); // idempotent
-    expect((await agent(fs, "monitor", p)).code).toBe(7);
-    expect((await agent(fs, "start", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0); // idempotent
+    expect((await agent(t.agent, "monitor", p)).code).toBe(7);
+    expect((await agent(t.agent, "start", p)).code).toBe(0);
     expect(readFileSync(`${dir}/payload`, "utf8")).toBe("hello from hanfs\n");
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
   });
 });
 
 describe("Filesystem edge cases", () => {
   it("UUID= and -L devices mount and monitor without udev links", async () => {
-    const dev = s.loopFs("ext4");
+    const dev = t.s.loopFs("ext4");
     sh(["e2label", dev, "hanfsdata"]);
     const uuid = sh(["blkid", "-o", "value", "-s", "UUID", dev]).trim();
     for (const device of [`UUID=${uuid}`, "-L hanfsdata"]) {
-      const p = { device, directory: s.path("tag"), fstype: "ext4" };
-      expect((await agent(fs, "start", p)).code, device).toBe(0);
+      const p = { device, directory: t.s.path("tag"), fstype: "ext4" };
+      expect((await agent(t.agent, "start", p)).code, device).toBe(0);
       expect(mountAt(p.directory)?.source).toBe(dev);
-      expect((await agent(fs, "monitor", p, { OCF_CHECK_LEVEL: "10" })).code, device).toBe(0);
-      expect((await agent(fs, "stop", p)).code, device).toBe(0);
+      expect((await agent(t.agent, "monitor", p, { OCF_CHECK_LEVEL: "10" })).code, device).toBe(0);
+      expect((await agent(t.agent, "stop", p)).code, device).toBe(0);
       expect(mountAt(p.directory)).toBeUndefined();
     }
   });
 
   it("another device on the mount point: probe says 7, a recurring monitor 1, start refuses, stop leaves it alone", async () => {
-    const mine = s.loopFs("ext4", 300, "mine");
-    const other = s.loopFs("ext4", 300, "other");
-    const dir = s.mkdir("mp");
+    const mine = t.s.loopFs("ext4", 300, "mine");
+    const other = t.s.loopFs("ext4", 300, "other");
+    const dir = t.s.mkdir("mp");
     sh(["mount", other, dir]);
     const p = { device: mine, directory: dir, fstype: "ext4" };
-    expect((await agent(fs, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
-    const m = await agent(fs, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "20000" });
+    expect((await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
+    const m = await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "20000" });
     expect(m.code).toBe(1);
     expect(m.stderr).toContain(`ocf-exit-reason:${dir} has ${other} (ext4) mounted`);
-    expect((await agent(fs, "start", p)).code).toBe(1);
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "start", p)).code).toBe(1);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
     expect(mountAt(dir)?.source).toBe(other);
   });
 
   it("start refuses when something is mounted below the mount point", async () => {
-    const dev = s.loopFs("ext4");
-    const dir = s.mkdir("mp");
-    s.mkdir("mp", "inner");
-    sh(["mount", "-t", "tmpfs", "hanfs-inner", s.path("mp", "inner")]);
-    const r = await agent(fs, "start", { device: dev, directory: dir, fstype: "ext4" });
+    const dev = t.s.loopFs("ext4");
+    const dir = t.s.mkdir("mp");
+    t.s.mkdir("mp", "inner");
+    sh(["mount", "-t", "tmpfs", "hanfs-inner", t.s.path("mp", "inner")]);
+    const r = await agent(t.agent, "start", { device: dev, directory: dir, fstype: "ext4" });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/ocf-exit-reason:something is already mounted below/);
     expect(mountAt(dir)).toBeUndefined();
   });
 
   it("stop removes nested sub-mounts and other mounts of the same device (the /var/lib/nfs bind), deepest first", async () => {
-    const dev = s.loopFs("ext4");
-    const dir = s.path("srv");
+    const dev = t.s.loopFs("ext4");
+    const dir = t.s.path("srv");
     const p = { device: dev, directory: dir, fstype: "ext4" };
-    expect((await agent(fs, "start", p)).code).toBe(0);
-    s.mkdir("srv", "a", "b");
-    s.mkdir("srv", "nfs_shared");
+    expect((await agent(t.agent, "start", p)).code).toBe(0);
+    t.s.mkdir("srv", "a", "b");
+    t.s.mkdir("srv", "nfs_shared");
     sh(["mount", "-t", "tmpfs", "hanfs-a", `${dir}/a`]);
-    s.mkdir("srv", "a", "deeper");
+    t.s.mkdir("srv", "a", "deeper");
     sh(["mount", "-t", "tmpfs", "hanfs-deeper", `${dir}/a/deeper`]);
-    const varlib = s.mkdir("varlibnfs");
+    const varlib = t.s.mkdir("varlibnfs");
     sh(["mount", "--bind", `${dir}/nfs_shared`, varlib]);
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
     for (const d of [dir, `${dir}/a`, `${dir}/a/deeper`, varlib]) expect(mountAt(d), d).toBeUndefined();
   });
 
   it("bind mounts (fstype none) start, monitor and stop; a bind of / is stopped without touching users of /", async () => {
-    const src = s.mkdir("bindsrc");
+    const src = t.s.mkdir("bindsrc");
     writeFileSync(`${src}/f`, "x");
-    const p = { device: src, directory: s.path("bindmp"), fstype: "none" };
-    expect((await agent(fs, "start", p)).code).toBe(0);
+    const p = { device: src, directory: t.s.path("bindmp"), fstype: "none" };
+    expect((await agent(t.agent, "start", p)).code).toBe(0);
     expect(readFileSync(`${p.directory}/f`, "utf8")).toBe("x");
-    expect((await agent(fs, "monitor", p)).code).toBe(0);
-    expect((await agent(fs, "stop", p)).code).toBe(0);
+    expect((await agent(t.agent, "monitor", p)).code).toBe(0);
+    expect((await agent(t.agent, "stop", p)).code).toBe(0);
     expect(mountAt(p.directory)).toBeUndefined();
 
-    const root = { device: "/", directory: s.path("rootbind"), fstype: "none", options: "bind" };
-    const bystander = s.spawn(["sleep", "300"], "/tmp");
-    expect((await agent(fs, "start", root)).code).toBe(0);
-    const inside = s.spawn(["sleep", "300"], `${root.directory}/tmp`);
-    const r = await agent(fs, "stop", root);
+    const root = { device: "/", directory: t.s.path("rootbind"), fstype: "none", options: "bind" };
+    const bystander = t.s.spawn(["sleep", "300"], "/tmp");
+    expect((await agent(t.agent, "start", root)).code).toBe(0);
+    const inside = t.s.spawn(["sleep", "300"], `${root.directory}/tmp`);
+    const r = await agent(t.agent, "stop", root);
     expect(r.code).toBe(0);
     expect(mountAt(root.directory)).toBeUndefined();
     expect(bystander.exitCode).toBeNull();
@@ -118,11 +112,11 @@ describe("Filesystem edge cases", () => {
   });
 
   it("run_fsck=force on a corrupted ext4 fails start with the fsck reason and mounts nothing", async () => {
-    const dev = s.loopFs("ext4", 64);
+    const dev = t.s.loopFs("ext4", 64);
     sh(["debugfs", "-w", "-R", "clri <2>", dev]); // wipe the root inode: fsck -p cannot fix that alone
     sh(["tune2fs", "-E", "force_fsck", dev]); // and flag the fs as having errors, or -p skips a "clean" fs
-    const p = { device: dev, directory: s.path("broken"), fstype: "ext4", run_fsck: "force" };
-    const r = await agent(fs, "start", p);
+    const p = { device: dev, directory: t.s.path("broken"), fstype: "ext4", run_fsck: "force" };
+    const r = await agent(t.agent, "start", p);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ocf-exit-reason:fsck found problems it could not fix: fsck -t ext4 -p .*exit [48]/);
     expect(mountAt(p.directory)).toBeUndefined();

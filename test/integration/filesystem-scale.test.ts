@@ -1,21 +1,15 @@
 import { readdirSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Scratch, agent, exited, installAgent, mountAt, waitFor } from "./fixture";
+import { describe, expect, it } from "vitest";
+import { agent, exited, mountAt, waitFor, perTest } from "./fixture";
 
-let s: Scratch;
-let fs: string;
-beforeEach(() => {
-  s = new Scratch();
-  fs = installAgent(s);
-});
-afterEach(() => s.cleanup());
+const t = perTest();
 
 describe("Filesystem stop at scale (anchor failures RA#1907, RA#2084/#1978)", () => {
   it("stopping 10 idle filesystems takes well under a second each: plain umount, no signal rounds", async () => {
-    const res = Array.from({ length: 10 }, (_, i) => ({ device: s.loopFs("ext4", 64, `d${i}`), directory: s.path(`m${i}`), fstype: "ext4" }));
-    for (const p of res) expect((await agent(fs, "start", p)).code).toBe(0);
+    const res = Array.from({ length: 10 }, (_, i) => ({ device: t.s.loopFs("ext4", 64, `d${i}`), directory: t.s.path(`m${i}`), fstype: "ext4" }));
+    for (const p of res) expect((await agent(t.agent, "start", p)).code).toBe(0);
     const t0 = Date.now();
-    for (const p of res) expect((await agent(fs, "stop", p)).code).toBe(0);
+    for (const p of res) expect((await agent(t.agent, "stop", p)).code).toBe(0);
     const ms = Date.now() - t0;
     console.log(`10 idle stops: ${ms} ms`);
     for (const p of res) expect(mountAt(p.directory)).toBeUndefined();
@@ -23,9 +17,9 @@ describe("Filesystem stop at scale (anchor failures RA#1907, RA#2084/#1978)", ()
   });
 
   it("a process with 1000 threads elsewhere does not slow the /proc scan of a busy stop", async () => {
-    const p = { device: s.loopFs("ext4", 64), directory: s.path("srv"), fstype: "ext4" };
-    expect((await agent(fs, "start", p)).code).toBe(0);
-    const threads = s.spawn(["python3", "-c", "import threading,time\n[threading.Thread(target=time.sleep,args=(600,),daemon=True).start() for _ in range(1000)]\nprint('ok',flush=True)\ntime.sleep(600)"], s.dir);
+    const p = { device: t.s.loopFs("ext4", 64), directory: t.s.path("srv"), fstype: "ext4" };
+    expect((await agent(t.agent, "start", p)).code).toBe(0);
+    const threads = t.s.spawn(["python3", "-c", "import threading,time\n[threading.Thread(target=time.sleep,args=(600,),daemon=True).start() for _ in range(1000)]\nprint('ok',flush=True)\ntime.sleep(600)"], t.s.dir);
     await waitFor(() => {
       try {
         return readdirSync(`/proc/${threads.pid}/task`).length > 1000;
@@ -33,10 +27,10 @@ describe("Filesystem stop at scale (anchor failures RA#1907, RA#2084/#1978)", ()
         return false;
       }
     }, 20_000);
-    s.mkdir("srv", "w");
-    const holder = s.spawn(["sleep", "600"], `${p.directory}/w`);
+    t.s.mkdir("srv", "w");
+    const holder = t.s.spawn(["sleep", "600"], `${p.directory}/w`);
     await waitFor(() => !!holder.pid, 5000);
-    const r = await agent(fs, "stop", p);
+    const r = await agent(t.agent, "stop", p);
     console.log(`busy stop next to a 1000-thread process: ${r.ms} ms`);
     expect(r.code).toBe(0);
     expect(r.ms).toBeLessThan(5000);
