@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { run, describe } from "../../../src/os/exec";
+import { childProcess } from "../../../src/os/lazy";
 import { nfsIps, serverScope, type NfsCtx } from "../common";
 import { writeAtomic } from "../ganesha/exports";
 import { nfsAnswers, waitAnswers } from "../probe";
@@ -13,10 +14,36 @@ import { SCOPE_DROPIN, nfsdThreads, systemdRuns, which } from "./paths";
 import { stopServices } from "./stop";
 import { kernelValidate } from "./validate";
 
-/** rpc.nfsd in a UTS namespace named after the scope: the kernel takes the server scope from it (RA#1644). */
-const inScope = (scope: string, argv: string[]) => ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', scope, ...argv];
+/**
+ * Run argv (rpc.nfsd) in a UTS namespace whose host name is the scope: the kernel takes the NFSv4
+ * server scope from it (RA#1644). A placeholder holds the namespace while `hostname` and argv enter
+ * it with nsenter: no shell.
+ */
+async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: string) {
+  const holder = childProcess().spawn("unshare", ["--uts", "--", "sleep", "120"], { stdio: "ignore", env: { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  holder.on("error", () => {});
+  try {
+    const mine = readlinkSync("/proc/self/ns/uts");
+    const pid = holder.pid;
+    const ready = await ctx.deadline.until(() => {
+      try {
+        return pid && readlinkSync(`/proc/${pid}/ns/uts`) !== mine ? pid : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 10, 5000);
+    if (!ready) fail(OCF.ERR_GENERIC, `could not make a UTS namespace for server scope ${scope} (unshare --uts)`);
+    await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", "hostname", scope], "setting the server scope");
+    await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", ...argv], what);
+  } finally {
+    holder.kill("SIGKILL");
+  }
+}
 
-/** nfs-server.service's rpc.nfsd (which reads nfs.conf) under the same scope wrapper; $$ is systemd's $. */
+/**
+ * nfs-server.service's rpc.nfsd (which reads nfs.conf) in a UTS namespace named after the scope. The
+ * shell here is systemd's to run (systemd 252 cannot set a service's host name); $$ is systemd's $.
+ */
 export const scopeDropin = (scope: string) =>
   `# ocf:hanfs:nfsserver: server scope ${scope}\n[Service]\nExecStart=\nExecStart=${which("unshare") ?? "/usr/bin/unshare"} --uts -- /bin/sh -c 'hostname "$$0" && exec "$$@"' ${scope} ${which("rpc.nfsd") ?? "/usr/sbin/rpc.nfsd"}\n`;
 
@@ -51,7 +78,7 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
   if (sd) await systemctl(ctx, "start", ["nfs-server.service"]);
   else if (fresh) {
     const args = p.nfsd_args.split(/\s+/).filter(Boolean);
-    await runStep(ctx, inScope(serverScope(ctx), ["rpc.nfsd", ...args, ...(p.nfsv4_only ? ["-N", "3"] : []), String(p.nfsd_threads)]), "rpc.nfsd");
+    await runInScope(ctx, serverScope(ctx), ["rpc.nfsd", ...args, ...(p.nfsv4_only ? ["-N", "3"] : []), String(p.nfsd_threads)], "rpc.nfsd");
   }
   if (!(await ctx.deadline.until(() => (nfsdThreads() > 0 ? true : undefined), 50)))
     fail(OCF.ERR_GENERIC, "nfsd started no threads before the start deadline (see the kernel log)");
