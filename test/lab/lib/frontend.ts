@@ -115,11 +115,24 @@ export class Frontend {
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
+export interface NfsLoopOpts {
+  /** KiB per file (48) */
+  kb?: number;
+  /** file names are PREFIX00000.bin… ("f"): loops that share an export keep apart */
+  prefix?: string;
+  /**
+   * NFSv3 ports: "fixed" names 2049 and MOUNTD_PORT in the URL (no portmapper, as a TCP proxy
+   * needs); "portmapper" lets libnfs ask the server's rpcbind (a VIP in front of the server itself)
+   */
+  v3Ports?: "fixed" | "portmapper";
+}
+
 /**
  * The client: forever, write a new file (NFSv3, nfs-cp) then read the previous one back (NFSv4,
- * nfs-cat) through `server`; an iteration counts (okAt) once both succeeded. Failed writes move to
- * a new name (a refused SETATTR can leave the file behind). libnfs 4.0's v4 writes over ~2.5 KB
- * are broken, hence v3 for writing.
+ * nfs-cat) through `server` (the haproxy proxy, a VIP, …); an iteration counts (okAt) once both
+ * succeeded. Failed writes move to a new name (a refused SETATTR can leave the file behind). Every
+ * call is bounded (a server that vanished mid-call costs 5 s, then a retry). libnfs 4.0's v4
+ * writes over ~2.5 KB are broken, hence v3 for writing.
  */
 export class NfsLoop {
   readonly acked = new Map<string, string>();
@@ -131,20 +144,26 @@ export class NfsLoop {
   private stopped = false;
   private done?: Promise<void>;
   private readonly src: string;
+  private readonly kb: number;
+  private readonly prefix: string;
+  private readonly v3Query: string;
 
   constructor(
     private client: Host,
     private server: string,
     private exportPath: string,
-    private dir: string,
-    private kb = 48,
+    dir: string,
+    { kb = 48, prefix = "f", v3Ports = "fixed" }: NfsLoopOpts = {},
   ) {
     mkdirSync(dir, { recursive: true });
     this.src = join(dir, "src.bin");
+    this.kb = kb;
+    this.prefix = prefix;
+    this.v3Query = v3Ports === "fixed" ? `?nfsport=2049&mountport=${MOUNTD_PORT}` : "";
   }
 
   url(file: string, v: 3 | 4) {
-    return `nfs://${this.server}${this.exportPath}/${file}?${v === 4 ? "version=4" : `nfsport=2049&mountport=${MOUNTD_PORT}`}`;
+    return `nfs://${this.server}${this.exportPath}/${file}${v === 4 ? "?version=4" : this.v3Query}`;
   }
 
   /** sha256 of a file read over NFSv4, or undefined. */
@@ -160,7 +179,7 @@ export class NfsLoop {
     this.done = (async () => {
       let prev: string | undefined;
       for (let i = 0; !this.stopped; i++) {
-        const name = `f${String(i).padStart(5, "0")}.bin`;
+        const name = `${this.prefix}${String(i).padStart(5, "0")}.bin`;
         const data = randomBytes(this.kb * 1024);
         writeFileSync(this.src, data);
         const w = await this.client.exec(["nfs-cp", this.src, this.url(name, 3)], { timeout: 5000, check: false });
@@ -207,7 +226,7 @@ export class NfsLoop {
 
   /** Acknowledged files that are not intact on `node`'s disk at `dir` (names). */
   async badOnDisk(node: Node, dir: string): Promise<string[]> {
-    const r = await node.exec(["sh", "-c", 'cd "$1" && sha256sum f*.bin', "sh", dir], { timeout: 30_000, check: false });
+    const r = await node.exec(["sh", "-c", 'cd "$1" && sha256sum "$2"*.bin', "sh", dir, this.prefix], { timeout: 30_000, check: false });
     const onDisk = new Map(r.stdout.trim().split("\n").map((l) => [l.split(/\s+/)[1], l.split(" ")[0]] as const));
     return [...this.acked].filter(([name, sum]) => onDisk.get(name) !== sum).map(([name]) => name);
   }
