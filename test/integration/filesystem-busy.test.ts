@@ -1,7 +1,8 @@
 import { copyFileSync, openSync, closeSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { agent, exited, mountAt, sh, waitFor, perTest } from "./fixture";
+import { agent, exited, mountAt, sh, waitFor } from "./fixture";
+import { perTest } from "./per-test";
 
 const t = perTest();
 

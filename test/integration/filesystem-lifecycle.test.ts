@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { agent, mountAt, sh, perTest } from "./fixture";
+import { agent, mountAt, sh } from "./fixture";
+import { perTest } from "./per-test";
 
 const t = perTest();
 

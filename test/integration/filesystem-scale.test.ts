@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { agent, exited, mountAt, waitFor, perTest } from "./fixture";
+import { agent, exited, mountAt, waitFor } from "./fixture";
+import { perTest } from "./per-test";
 
 const t = perTest();
 

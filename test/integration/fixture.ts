@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterEach, beforeEach } from "vitest";
 import { readMounts, type Mount } from "../../src/os/mountinfo";
 
 export const BIN = resolve(__dirname, "../../dist/hanfs");
@@ -107,13 +106,3 @@ export function installAgent(s: Scratch, name = "Filesystem"): string {
   return join(root, "usr/lib/ocf/resource.d/hanfs", name);
 }
 
-/** A fresh Scratch with the agent installed in it for every test; released after each, even on failure. */
-export function perTest(name = "Filesystem"): { s: Scratch; agent: string } {
-  const t = {} as { s: Scratch; agent: string };
-  beforeEach(() => {
-    t.s = new Scratch();
-    t.agent = installAgent(t.s, name);
-  });
-  afterEach(() => t.s.cleanup());
-  return t;
-}
