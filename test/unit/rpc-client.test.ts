@@ -1,18 +1,10 @@
 import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import { Worker } from "node:worker_threads";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROG, RpcConnection, encodeRecord, rpcNull } from "../../src/rpc";
-import { type Fake, dribble, fakeServer, reply, timed } from "./rpc-fakes";
+import { dribble, reply, timed, useFakes } from "./rpc-fakes";
 
-const fakes: Fake[] = [];
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-async function start(h: Parameters<typeof fakeServer>[0]) {
-  const f = await fakeServer(h);
-  fakes.push(f);
-  return f;
-}
+const start = useFakes();
 const ping = (port: number, timeoutMs = 1000, vers = 4) => timed(() => rpcNull({ host: "127.0.0.1", port, prog: PROG.NFS, vers, timeoutMs }));
 
 describe("rpcNull against fake servers", () => {

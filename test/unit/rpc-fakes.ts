@@ -1,5 +1,6 @@
 /** In-process fake RPC servers on 127.0.0.1 for unit tests (shared by rpc-* and haproxy-* tests). */
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
+import { afterEach } from "vitest";
 import { RecordDecoder, XdrReader, XdrWriter, encodeRecord } from "../../src/rpc";
 
 export interface ParsedCall {
@@ -164,4 +165,17 @@ export function nfs4Answer(c: ParsedCall, o: FakeNfs4Opts = {}): Buffer {
     }
   }
   return reply.success(c.xid, new XdrWriter().u32(status).string(tag).u32(count).raw(res.bytes()).bytes());
+}
+
+/** Fake servers for the tests of one file: start(handler) gives one; all are closed after each test. */
+export function useFakes(): (h: Parameters<typeof fakeServer>[0]) => Promise<Fake> {
+  const fakes: Fake[] = [];
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((f) => f.close()));
+  });
+  return async (h) => {
+    const f = await fakeServer(h);
+    fakes.push(f);
+    return f;
+  };
 }

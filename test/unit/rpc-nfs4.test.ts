@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RpcConnection, XdrWriter, encodeCompound, nfs4Compound, nfs4CompoundOn, parseCompound, rootProbeOps } from "../../src/rpc";
-import { type Fake, fakeServer, nfs4Answer, reply, timed } from "./rpc-fakes";
+import { nfs4Answer, reply, timed, useFakes } from "./rpc-fakes";
 
-const fakes: Fake[] = [];
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-async function start(h: Parameters<typeof fakeServer>[0]) {
-  const f = await fakeServer(h);
-  fakes.push(f);
-  return f;
-}
+const start = useFakes();
 
 describe("COMPOUND encoding", () => {
   it("PUTROOTFH, LOOKUP per path component, GETATTR(type, fsid, fileid)", () => {
