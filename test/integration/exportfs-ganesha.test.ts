@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Scratch, installAgent, sh } from "./fixture";
-import { Box, NET, agentIn } from "./ganesha-fixture";
+import type { Scratch } from "./fixture";
+import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
 
 /** ocf:hanfs:exportfs server=ganesha on a real ganesha run by ocf:hanfs:nfsserver; libnfs client. */
 let s: Scratch;
@@ -17,16 +17,7 @@ const ex = (action: string, p: Record<string, string> = exParams()) => agentIn(a
 const url = (f: string, v: 3 | 4) => `nfs://${SRV}${shared}/export/${f}${v === 4 ? "?version=4" : ""}`;
 
 beforeAll(async () => {
-  s = new Scratch();
-  NFSSERVER = installAgent(s, "nfsserver");
-  EXPORTFS = installAgent(s, "exportfs");
-  const dev = s.loopFs("ext4", 64, "shared");
-  shared = s.mkdir("shared");
-  sh(["mount", dev, shared]);
-  mkdirSync(`${shared}/export`);
-  mkdirSync(`${shared}/info`);
-  sw = new Box("sw", undefined, s);
-  await sw.boot();
+  ({ s, nfsserver: NFSSERVER, exportfs: EXPORTFS, shared, sw } = await nfsTestbed());
   [a, cli] = [new Box("exp-a", SRV, s), new Box("exp-cli", `${NET}.32`, s)];
   for (const x of [a, cli]) await x.boot(sw);
 }, 60_000);

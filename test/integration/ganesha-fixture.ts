@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readlinkSync } from "node:fs";
-import { PATH, type Scratch } from "./fixture";
+import { mkdirSync, readFileSync, readlinkSync } from "node:fs";
+import { PATH, Scratch, installAgent, sh } from "./fixture";
 
 /** Test network: 198.51.100.0/24 on a bridge in a namespace of its own, never linked to the host. */
 export const NET = "198.51.100";
@@ -104,3 +104,26 @@ export function agentIn(box: Box, path: string, action: string, params: Record<s
 /** EXPORT block for ganesha_extra_config / exports.d (VFS on a local directory). */
 export const exportBlock = (id: number, dir: string) =>
   `EXPORT { Export_Id = ${id}; Path = "${dir}"; Pseudo = "${dir}"; Access_Type = RW; Squash = No_Root_Squash; SecType = sys; Protocols = 3, 4; Transports = TCP; FSAL { Name = VFS; } }\n`;
+
+/** What the NFS agent tests share: both agents installed, a mounted ext4 "shared disk" with export/ and info/, and a switch. */
+export interface NfsTestbed {
+  s: Scratch;
+  nfsserver: string;
+  exportfs: string;
+  shared: string;
+  sw: Box;
+}
+
+export async function nfsTestbed(): Promise<NfsTestbed> {
+  const s = new Scratch();
+  const nfsserver = installAgent(s, "nfsserver");
+  const exportfs = installAgent(s, "exportfs");
+  const dev = s.loopFs("ext4", 64, "shared");
+  const shared = s.mkdir("shared");
+  sh(["mount", dev, shared]);
+  mkdirSync(`${shared}/export`);
+  mkdirSync(`${shared}/info`);
+  const sw = new Box("sw", undefined, s);
+  await sw.boot();
+  return { s, nfsserver, exportfs, shared, sw };
+}

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Scratch, installAgent, sh } from "./fixture";
+import { type Scratch, sh } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
-import { Box, NET, agentIn } from "./ganesha-fixture";
+import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
 
 /**
  * nfsserver server=kernel (direct daemons: no systemd here) against a fake kernel interface: the
@@ -22,18 +22,10 @@ const idx = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
 const inBox = async (argv: string[]) => (await a.run(argv)).stdout.trim();
 
 beforeAll(async () => {
-  s = new Scratch();
-  AGENT = installAgent(s, "nfsserver");
-  EXPORTFS = installAgent(s, "exportfs");
-  const dev = s.loopFs("ext4", 64, "shared");
-  shared = s.mkdir("shared");
-  sh(["mount", dev, shared]);
-  sh(["mkdir", "-p", `${shared}/info`, `${shared}/export`]);
+  ({ s, nfsserver: AGENT, exportfs: EXPORTFS, shared, sw } = await nfsTestbed());
   stubs = s.path("stubs");
   LOG = s.path("stub.log");
   writeStubs(stubs, LOG);
-  sw = new Box("sw", undefined, s);
-  await sw.boot();
   a = new Box("knfs-a", `${NET}.51`, s);
   await a.boot(sw);
   await fakeKernel(a, stubs);

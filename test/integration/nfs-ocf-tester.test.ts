@@ -1,7 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Scratch, installAgent, sh } from "./fixture";
-import { Box, NET, agentIn } from "./ganesha-fixture";
+import type { Scratch } from "./fixture";
+import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
 
 /** ocf-tester (resource-agents) on the installed nfsserver and exportfs agents, ganesha backend. */
 let s: Scratch;
@@ -12,16 +11,7 @@ const opts = (p: Record<string, string>) => Object.entries(p).flatMap(([k, v]) =
 const nfsParams = () => ({ server: "ganesha", nfs_shared_infodir: `${shared}/info`, nfsv4_grace_time: "10", nfsv4_lease_time: "10" });
 
 beforeAll(async () => {
-  s = new Scratch();
-  NFSSERVER = installAgent(s, "nfsserver");
-  EXPORTFS = installAgent(s, "exportfs");
-  const dev = s.loopFs("ext4", 64, "shared");
-  shared = s.mkdir("shared");
-  sh(["mount", dev, shared]);
-  mkdirSync(`${shared}/export`);
-  mkdirSync(`${shared}/info`);
-  sw = new Box("sw", undefined, s);
-  await sw.boot();
+  ({ s, nfsserver: NFSSERVER, exportfs: EXPORTFS, shared, sw } = await nfsTestbed());
   a = new Box("ot-a", `${NET}.41`, s);
   await a.boot(sw);
 }, 60_000);
