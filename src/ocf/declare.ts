@@ -15,6 +15,8 @@ export interface ParamDecl<T extends ParamType = ParamType> {
   /** integer bounds, inclusive */
   min?: number;
   max?: number;
+  /** rewrites a value before `check` sees it (paths: trailing and doubled slashes) */
+  normalize?: (value: TypeOf<T>) => TypeOf<T>;
   check?: (value: TypeOf<T>) => string | undefined;
   /** exit code for an invalid value (2, 5 or 6); 6 when unset */
   code?: 2 | 5 | 6;

@@ -33,6 +33,7 @@ export function parseParam(name: string, d: ParamDecl, raw: string | undefined):
     default:
       v = raw;
   }
+  if (d.normalize) v = (d.normalize as (x: unknown) => unknown)(v);
   const why = (d.check as ((x: unknown) => string | undefined) | undefined)?.(v);
   if (why) bad(why);
   return v;

@@ -43,6 +43,11 @@ describe("parameter parsing", () => {
     for (const f of ["0", "no", "False", "off"]) expect(parseParam("b", d, f)).toBe(false);
     expect(code(() => parseParam("b", d, "maybe"))[0]).toBe(6);
   });
+  it("normalizes before the check: directory=/srv/ is /srv", () => {
+    const d = str({ shortdesc: "", longdesc: "", normalize: (v) => v.replace(/(.)\/+$/, "$1"), check: (v) => (v.length > 1 && v.endsWith("/") ? "ends with /" : undefined) });
+    expect(parseParam("directory", d, "/srv/")).toBe("/srv");
+    expect(parseParam("directory", d, "/")).toBe("/");
+  });
   it("runs the declared check", () => {
     const d = str({ shortdesc: "", longdesc: "", check: (v) => (v.startsWith("/") ? undefined : "must be absolute") });
     expect(code(() => parseParam("directory", d, "rel"))).toEqual([6, "parameter 'directory' must be absolute"]);

@@ -1,14 +1,10 @@
-import { mkdirSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { writeAtomic } from "../../../src/os/files";
 import { pidFromFile, signal } from "../../../src/os/procs";
 import type { GaneshaPaths } from "./paths";
 
-/** Write a file so that readers see the old or the new content, never a torn one. */
-export function writeAtomic(file: string, text: string, mode = 0o644) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  renameSync(tmp, file);
-}
+export { writeAtomic };
 
 /** exports.conf = one %include per exports.d/*.conf, sorted so every node builds the same file. */
 export function rebuildExports(p: GaneshaPaths) {
