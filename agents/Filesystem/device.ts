@@ -1,4 +1,5 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
+import { normalizePath } from "../../src/os/canonical";
 import { devString, type Mount } from "../../src/os/mountinfo";
 
 /** What the `device` parameter names. */
@@ -17,14 +18,13 @@ const PSEUDO_FS = new Set(["tmpfs", "ramfs", "proc", "sysfs", "devtmpfs", "cgrou
 export const isBindFs = (fstype: string, options: string) => fstype === "none" || /(^|,)r?bind(,|$)/.test(options);
 
 // Shell metacharacters are harmless to us (no shell anywhere), but in a device or mount point
-// they are almost certainly an injection attempt or a paste error; refuse them loudly.
+// they are almost certainly an injection attempt or a paste error; refuse them loudly. Trailing
+// and doubled slashes are not refused: normalizePath removes them first (heartbeat strips them).
 const SAFE_PATH = /^\/[A-Za-z0-9._+@%:,=\/ -]*$/;
 export function checkPath(p: string): string | undefined {
   if (!p.startsWith("/")) return `must be an absolute path, got '${p}'`;
   if (!SAFE_PATH.test(p)) return `has characters not allowed in a path here (shell metacharacters?): '${p}'`;
   if (p.split("/").some((c) => c === "." || c === "..")) return `must not contain '.' or '..' components: '${p}'`;
-  if (p.length > 1 && p.endsWith("/")) return `must not end with '/': '${p}'`;
-  if (p.includes("//")) return `must not contain '//': '${p}'`;
   return undefined;
 }
 
@@ -44,11 +44,11 @@ export function parseDevice(device: string, fstype: string, options: string): De
   }
   if (isBindFs(fstype, options)) {
     const bad = checkPath(device);
-    return bad ?? { kind: "bind", path: device };
+    return bad ?? { kind: "bind", path: normalizePath(device) };
   }
   if ((PSEUDO_FS.has(fstype) || fstype.startsWith("fuse.")) && /^[A-Za-z0-9_-]+$/.test(device)) return { kind: "pseudo", name: device };
   const bad = checkPath(device);
-  return bad ?? { kind: "block", path: device };
+  return bad ?? { kind: "block", path: normalizePath(device) };
 }
 
 /** The block device a tag names, from udev's links; undefined when udev has none (no udev here). */

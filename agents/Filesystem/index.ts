@@ -1,5 +1,6 @@
 
 import { bool, defineAgent, int, str } from "../../src/ocf/declare";
+import { normalizePath } from "../../src/os/canonical";
 import { parseSignalList } from "../../src/os/signals";
 import { checkPath } from "./device";
 import { monitor } from "./monitor";
@@ -22,9 +23,11 @@ export const params = {
   directory: str({
     required: true,
     unique: true,
+    normalize: normalizePath,
     check: checkPath,
     shortdesc: "mount point",
-    longdesc: "Absolute path where the filesystem is mounted; created when missing. Must not be /.",
+    longdesc:
+      "Absolute path where the filesystem is mounted; created when missing. Must not be /. Trailing slashes are ignored. A symlink on the way is followed as the kernel does (the filesystem is mounted on the canonical path, e.g. /run/x for /var/run/x), without touching a filesystem already mounted there.",
   }),
   fstype: str({
     required: true,

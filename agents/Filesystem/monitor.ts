@@ -1,30 +1,49 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { readMounts, topMountAt } from "../../src/os/mountinfo";
-import { deviceSpec, isClone, knownDevice, mountMatches, type FsCtx } from "./common";
+import { deviceSpec, isClone, isOurs, type FsCtx } from "./common";
 import { resolveTag } from "./device";
+import { where } from "./places";
+import { readRecord } from "./record";
 
 /**
  * depth 0: /proc/self/mountinfo only (no fork, never touches the filesystem: safe on hung NFS).
  * depth 10: one 4 KiB O_DIRECT read of the device. depth 20: write + fsync + read back of the
  * status file. The I/O runs in a child (dd) so a hung device cannot freeze us: we answer 1 with a
  * reason before the deadline and leave the stuck child behind.
+ *
+ * Our filesystem is looked for at the configured path (the common case: nothing else is read),
+ * then at the target start recorded, at the canonical path (a mount point behind a symlink), and
+ * for block devices anywhere in this namespace. Our device mounted somewhere, but not on the mount
+ * point, is 1, not 7: "not running" would let the cluster mount it on another node as well, while
+ * a failure makes it stop the resource here first (stop unmounts every mount of the device).
  */
 export async function monitor(ctx: FsCtx): Promise<number> {
   const { directory } = ctx.params;
   const spec = deviceSpec(ctx);
-  const top = topMountAt(readMounts(), directory);
-  if (!top) return OCF.NOT_RUNNING;
-  if (!mountMatches(top, spec, knownDevice(ctx))) {
-    const why = `${directory} has ${top.source} (${top.fstype}) mounted, not ${ctx.params.device}`;
-    if (ctx.probe) {
-      ctx.log.warn(why);
+  const all = readMounts();
+  const lit = topMountAt(all, directory);
+  let at = lit && isOurs(lit, spec, spec.kind === "tag" ? readRecord(ctx) : {}) ? lit : undefined;
+  if (!at) {
+    const w = await where(ctx, spec, "needed", { all });
+    at = w.at;
+    if (!at) {
+      if (w.unresolved) fail(OCF.ERR_GENERIC, `cannot tell whether ${ctx.params.device} is mounted: ${w.unresolved}`);
+      if (w.device.length)
+        fail(OCF.ERR_GENERIC, `${ctx.params.device} is mounted on ${w.device.map((m) => m.mountpoint).join(", ")} but not on ${directory}: it must be stopped here before it may start anywhere`);
+      if (w.foreign) {
+        const why = `${directory} has ${w.foreign.source} (${w.foreign.fstype}) mounted, not ${ctx.params.device}`;
+        if (ctx.probe) {
+          ctx.log.warn(why);
+          return OCF.NOT_RUNNING;
+        }
+        fail(OCF.ERR_GENERIC, why);
+      }
       return OCF.NOT_RUNNING;
     }
-    fail(OCF.ERR_GENERIC, why);
   }
-  if (ctx.depth >= 10 && (spec.kind === "block" || spec.kind === "tag")) await readDevice(ctx, spec.kind === "block" ? spec.path : resolveTag(spec) ?? knownDevice(ctx) ?? top.source);
-  if (ctx.depth >= 20) await writeStatus(ctx);
+  if (ctx.depth >= 10 && (spec.kind === "block" || spec.kind === "tag")) await readDevice(ctx, spec.kind === "block" ? spec.path : resolveTag(spec) ?? readRecord(ctx).source ?? at.source);
+  if (ctx.depth >= 20) await writeStatus(ctx, at.mountpoint);
   return OCF.SUCCESS;
 }
 
@@ -39,14 +58,15 @@ async function readDevice(ctx: FsCtx, dev: string) {
   await io(ctx, ["dd", `if=${dev}`, "of=/dev/null", "bs=4096", "count=1", "iflag=direct", "status=none"], `direct read of ${dev}`);
 }
 
-export function statusFile(ctx: FsCtx): string {
-  let name = `${ctx.params.directory}/${ctx.params.statusfile_prefix}${ctx.instance}`;
+/** The status file on the filesystem found mounted (its mountinfo path), not wherever `directory` leads now. */
+export function statusFile(ctx: FsCtx, mountpoint: string): string {
+  let name = `${mountpoint}/${ctx.params.statusfile_prefix}${ctx.instance}`;
   if (isClone(ctx.env)) name += `_${ctx.env.OCF_RESKEY_CRM_meta_on_node || "node"}`;
   return name;
 }
 
-async function writeStatus(ctx: FsCtx) {
-  const file = statusFile(ctx);
+async function writeStatus(ctx: FsCtx, mountpoint: string) {
+  const file = statusFile(ctx, mountpoint);
   const dir = file.slice(0, file.lastIndexOf("/"));
   const stamp = `hanfs ${ctx.instance} ${process.pid} ${Date.now()}\n`;
   const payload = stamp.padEnd(4096, "\0");

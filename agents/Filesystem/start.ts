@@ -1,47 +1,66 @@
-import { mkdir, writeFile } from "node:fs";
-import { promisify } from "node:util";
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
-import { isBelow, readMounts, topMountAt } from "../../src/os/mountinfo";
-import { deviceSpec, mountMatches, stateFile, type FsCtx } from "./common";
+import { isBelow, readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
+import { deviceSpec, isOurs, mountsToRemove, type FsCtx } from "./common";
 import { resolveTag, type DeviceSpec } from "./device";
+import { where } from "./places";
+import { writeRecord } from "./record";
 import { checkEnvironment } from "./validate";
 
 /** fstypes `run_fsck=auto` leaves alone: journalled or not checkable by fsck -p. */
 const NO_AUTO_FSCK = /^(ext3|ext4|reiserfs|reiser4|nss|xfs|jfs|btrfs|vfat|fat|exfat|ocfs2|gfs2|none|lustre|tmpfs|ramfs|f2fs|zfs)$/;
 
-const mkdirP = promisify(mkdir);
-const writeFileP = promisify(writeFile);
-
 export async function start(ctx: FsCtx): Promise<number> {
   const p = ctx.params;
   const spec = deviceSpec(ctx);
   checkEnvironment(ctx, spec);
-  let mounts = readMounts();
-  const top = topMountAt(mounts, p.directory);
-  if (top) {
-    if (mountMatches(top, spec)) {
-      ctx.log.info(`${p.device} is already mounted on ${p.directory}`);
-      return OCF.SUCCESS;
-    }
-    fail(OCF.ERR_GENERIC, `${p.directory} already has ${top.source} (${top.fstype}) mounted; refusing to mount over it`);
+  const w = await where(ctx, spec, "always");
+  // where the kernel puts a mount on `directory` (a symlink on the way is followed, as mount(8) does)
+  const target = w.canonical;
+  if (!target) return fail(OCF.ERR_GENERIC, `cannot resolve the mount point: ${w.unresolved}`);
+  if (w.at) {
+    if (!w.rec.target) writeRecord(ctx, { target: w.at.mountpoint, dev: w.dev ?? w.at.dev, source: w.rec.source ?? w.at.source });
+    ctx.log.info(`${p.device} is already mounted on ${w.at.mountpoint}`);
+    return OCF.SUCCESS;
   }
-  const below = mounts.filter((m) => m.mountpoint !== p.directory && isBelow(m.mountpoint, p.directory));
-  if (below.length) fail(OCF.ERR_CONFIGURED, `something is already mounted below ${p.directory} (${below[0].mountpoint}); refusing to hide it`);
+  const top = topMountAt(w.all, target);
+  if (top) fail(OCF.ERR_GENERIC, `${target} already has ${top.source} (${top.fstype}) mounted; refusing to mount over it`);
+  const below = w.all.filter((m) => m.mountpoint !== target && isBelow(m.mountpoint, target));
+  if (below.length) fail(OCF.ERR_CONFIGURED, `something is already mounted below ${target} (${below[0].mountpoint}); refusing to hide it`);
+  if (w.device.length) ctx.log.warn(`${p.device} is already mounted on ${w.device.map((m) => m.mountpoint).join(", ")}; mounting it on ${target} as well`);
 
-  await withDeadline(ctx, mkdirP(p.directory, { recursive: true }), `mkdir ${p.directory}`);
+  await step(ctx, ["mkdir", "-p", "--", target], `mkdir ${target}`);
   await fsck(ctx, spec);
 
-  const argv = mountArgv(p.device, p.directory, p.fstype, p.options, spec);
-  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) });
-  if (r.code !== 0) fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, `mount failed: ${describe(argv, r)}`);
-
-  mounts = readMounts();
-  const now = topMountAt(mounts, p.directory);
-  if (!now || !mountMatches(now, spec)) return fail(OCF.ERR_GENERIC, `mount returned 0 but ${p.directory} does not show ${p.device}`);
-  if (spec.kind === "tag") await rememberDevice(ctx, spec, now.source);
-  ctx.log.info(`mounted ${p.device} on ${p.directory} (${p.fstype})`);
+  // the trail a start that dies after mount(2) leaves for stop and monitor
+  writeRecord(ctx, { target, dev: w.dev, source: w.rec.source });
+  const before = new Set(w.all.map((m) => m.id));
+  const argv = mountArgv(p.device, target, p.fstype, p.options, spec);
+  // leave time to undo a mount that mount(8) made but did not finish
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) - Math.min(2000, ctx.deadline.remaining() / 10) });
+  const all = readMounts();
+  const now = topMountAt(all, target);
+  const ok = r.code === 0 && now && isOurs(now, spec, w.rec);
+  if (!ok) {
+    const why = r.code !== 0 ? `mount failed: ${describe(argv, r)}` : `mount returned 0 but ${target} does not show ${p.device}`;
+    // what appeared since we started and is ours: on the target, or our device anywhere
+    const made = all.filter((m) => !before.has(m.id) && ((m.mountpoint === target && isOurs(m, spec, w.rec)) || (w.dev && m.dev === w.dev)));
+    if (made.length) fail(OCF.ERR_GENERIC, `${why}; ${await undo(ctx, made)}`);
+    fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, why);
+  }
+  if (spec.kind === "tag") writeRecord(ctx, { target, dev: now!.dev, source: now!.source });
+  ctx.log.info(`mounted ${p.device} on ${target} (${p.fstype})`);
   return OCF.SUCCESS;
+}
+
+/** Unmount what a failed start mounted, newest first; says what became of it. */
+async function undo(ctx: FsCtx, made: Mount[]): Promise<string> {
+  for (const m of mountsToRemove(readMounts(), made)) {
+    const r = await run(["umount", m.mountpoint], { timeoutMs: Math.max(200, ctx.deadline.cap(Infinity)) });
+    if (r.code !== 0) ctx.log.warn(`undo: umount ${m.mountpoint}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  const left = readMounts().filter((m) => made.some((x) => x.id === m.id));
+  return left.length ? `it stays mounted on ${left.map((m) => m.mountpoint).join(", ")} (stop unmounts it)` : "unmounted it again";
 }
 
 export function mountArgv(device: string, dir: string, fstype: string, options: string, spec: DeviceSpec): string[] {
@@ -63,27 +82,8 @@ async function fsck(ctx: FsCtx, spec: DeviceSpec) {
   if (r.code) ctx.log.warn(`fsck corrected errors on ${dev} (exit ${r.code})`);
 }
 
-async function rememberDevice(ctx: FsCtx, spec: DeviceSpec, source: string) {
-  if (spec.kind !== "tag" || resolveTag(spec)) return;
-  try {
-    await mkdirP(stateFile(ctx).replace(/\/[^/]*$/, ""), { recursive: true });
-    await writeFileP(stateFile(ctx), source + "\n");
-  } catch (e) {
-    ctx.log.warn(`cannot record the device behind ${ctx.params.device}: ${(e as Error).message}`);
-  }
-}
-
-/** Filesystem calls on a path that may sit on a hung mount run in the thread pool, raced with the deadline. */
-export async function withDeadline<T>(ctx: FsCtx, p: Promise<T>, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    t = setTimeout(() => rej(new Error(`${what}: no answer before the deadline`)), ctx.deadline.remaining());
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } catch (e) {
-    return fail(OCF.ERR_GENERIC, `${what} failed: ${(e as Error).message}`);
-  } finally {
-    clearTimeout(t);
-  }
+async function step(ctx: FsCtx, argv: string[], what: string) {
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) });
+  if (r.timedOut) fail(OCF.ERR_GENERIC, `${what}: no answer before the start deadline (hung filesystem?)`);
+  if (r.code !== 0) fail(OCF.ERR_GENERIC, `${what} failed: ${describe(argv, r)}`);
 }

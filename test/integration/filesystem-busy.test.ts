@@ -1,7 +1,7 @@
-import { copyFileSync, openSync, closeSync, writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { agent, exited, mountAt, sh, waitFor } from "./fixture";
+import { agent, exited, hungFuse, mountAt, sh, waitFor } from "./fixture";
 import { perTest } from "./per-test";
 
 const t = perTest();
@@ -84,14 +84,6 @@ describe("Filesystem stop of a busy mount", () => {
 });
 
 describe("Filesystem on a hung filesystem (FUSE that never answers)", () => {
-  /** A FUSE mount whose INIT is never answered: every access to it blocks until we close the fd. */
-  function hungFuse(dir: string) {
-    const fd = openSync("/dev/fuse", "r+");
-    const r = spawnSync("mount", ["-t", "fuse", "-o", "fd=3,rootmode=40000,user_id=0,group_id=0", "hung", dir], { stdio: ["ignore", "pipe", "pipe", fd], timeout: 5000 });
-    expect(r.status).toBe(0);
-    return () => closeSync(fd); // aborts the connection: blocked I/O fails with ENOTCONN
-  }
-
   it("depth 0 answers at once; depth 20 and stop report failure before the deadline instead of hanging", async () => {
     const dir = t.s.mkdir("hung");
     const release = hungFuse(dir);

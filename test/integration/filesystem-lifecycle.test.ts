@@ -36,9 +36,11 @@ describe.each(["ext4", "xfs"] as const)("Filesystem on %s", (fstype) => {
 describe("Filesystem edge cases", () => {
   it("UUID= and -L devices mount and monitor without udev links", async () => {
     const dev = t.s.loopFs("ext4");
-    sh(["e2label", dev, "hanfsdata"]);
+    // loop devices are machine-wide: a fixed label could name another test run's disk
+    const label = `hanfs${process.pid}`.slice(0, 16);
+    sh(["e2label", dev, label]);
     const uuid = sh(["blkid", "-o", "value", "-s", "UUID", dev]).trim();
-    for (const device of [`UUID=${uuid}`, "-L hanfsdata"]) {
+    for (const device of [`UUID=${uuid}`, `-L ${label}`]) {
       const p = { device, directory: t.s.path("tag"), fstype: "ext4" };
       expect((await agent(t.agent, "start", p)).code, device).toBe(0);
       expect(mountAt(p.directory)?.source).toBe(dev);

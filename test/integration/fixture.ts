@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readMounts, type Mount } from "../../src/os/mountinfo";
 
@@ -20,13 +20,26 @@ export interface AgentResult {
   ms: number;
 }
 
-/** Run an installed agent the way pacemaker-execd does: clean environment, OCF_RESKEY_* params. */
-export function agent(path: string, action: string, params: Record<string, string>, env: Record<string, string> = {}, timeout = 120_000): Promise<AgentResult> {
-  const e: Record<string, string> = { PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "fs", HA_LOGFACILITY: "none", ...env };
+/**
+ * Run an installed agent the way pacemaker-execd does: clean environment, OCF_RESKEY_* params.
+ * HA_RSCTMP is the scratch space's (next to the installed root), not the host's /run: state an
+ * agent leaves behind (a failed stop) must not leak into the next test or onto the machine.
+ */
+export function agent(
+  path: string,
+  action: string,
+  params: Record<string, string>,
+  env: Record<string, string> = {},
+  timeout = 120_000,
+  onSpawn?: (c: ChildProcess) => void,
+): Promise<AgentResult> {
+  const rsctmp: Record<string, string> = path.includes("/root/usr/lib/ocf/") ? { HA_RSCTMP: path.replace(/\/root\/usr\/lib\/ocf\/.*$/, "/rsctmp") } : {};
+  const e: Record<string, string> = { PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "fs", HA_LOGFACILITY: "none", ...rsctmp, ...env };
   for (const [k, v] of Object.entries(params)) e[`OCF_RESKEY_${k}`] = v;
   const t0 = Date.now();
   return new Promise((res) => {
     const c = spawn(path, [action], { env: e, stdio: ["ignore", "pipe", "pipe"] });
+    onSpawn?.(c);
     let stdout = "";
     let stderr = "";
     c.stdout.on("data", (d) => (stdout += d));
@@ -84,6 +97,20 @@ export class Scratch {
     for (const l of this.loops) spawnSync("losetup", ["-d", l], { timeout: 10_000 });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A FUSE mount on `dir` whose INIT is never answered: every access to it blocks (like a hung NFS
+ * server) until the returned function closes our end, which makes blocked calls fail (ENOTCONN).
+ */
+export function hungFuse(dir: string): () => void {
+  const fd = openSync("/dev/fuse", "r+");
+  const r = spawnSync("mount", ["-t", "fuse", "-o", "fd=3,rootmode=40000,user_id=0,group_id=0", "hung", dir], { stdio: ["ignore", "pipe", "pipe", fd], timeout: 5000 });
+  if (r.status !== 0) {
+    closeSync(fd);
+    throw new Error(`mount of the hung FUSE on ${dir}: ${r.stderr}`);
+  }
+  return () => closeSync(fd);
 }
 
 /** true once the child has exited (reaped by our event loop). */
