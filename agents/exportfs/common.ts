@@ -1,11 +1,22 @@
 import { createHash } from "node:crypto";
 import { OCF, fail } from "../../src/ocf/codes";
 import type { Ctx } from "../../src/ocf/declare";
+import { kernelPath } from "../../src/ocf/paths";
+import { readMounts } from "../../src/os/mountinfo";
 import type { ExportParams } from "./index";
 
 export type ExCtx = Ctx<ExportParams>;
 
-export const dirsOf = (ctx: ExCtx) => ctx.params.directory.split(/\s+/).filter(Boolean).map((d) => (d.length > 1 ? d.replace(/\/+$/, "") : d));
+/** The configured directories (normalised by the parameter declaration: no trailing slashes). */
+export const dirsOf = (ctx: ExCtx) => ctx.params.directory.split(/\s+/).filter(Boolean);
+
+/** The directories as the kernel resolves them (one may be reached through a symlink). */
+export async function canonicalDirs(ctx: ExCtx): Promise<string[]> {
+  const all = readMounts();
+  const out: string[] = [];
+  for (const d of dirsOf(ctx)) out.push(await kernelPath(ctx, d, all));
+  return out;
+}
 
 /** fsid of the i-th directory: numbers count up, root and UUIDs only for a single directory. */
 export function fsidOf(ctx: ExCtx, i: number): string | undefined {

@@ -5,7 +5,7 @@ import { nfs4Compound, rootProbeOps } from "../../src/rpc/index";
 import { rebuildExports, reloadExports, withExportsLock, writeAtomic } from "../nfsserver/ganesha/exports";
 import { ganeshaPaths } from "../nfsserver/ganesha/paths";
 import { ganeshaPid } from "../nfsserver/ganesha/process";
-import { dirsOf, exportIdOf, fileName, type ExCtx } from "./common";
+import { canonicalDirs, dirsOf, exportIdOf, fileName, type ExCtx } from "./common";
 import { exportBlock } from "./ganesha-block";
 import { leaseWait, removeState, writeState } from "./state";
 
@@ -36,7 +36,9 @@ export async function ganeshaStart(ctx: ExCtx): Promise<number> {
   if (ganeshaPid(paths) === undefined) fail(OCF.ERR_GENERIC, `no ganesha runs with ${paths.conf}: start the nfsserver (server=ganesha) resource first, with the same ganesha_run_dir`);
   for (const d of dirs) if (!existsSync(d)) fail(OCF.ERR_GENERIC, `${d} does not exist here (is its filesystem mounted?)`);
   const pseudos = pseudosOf(ctx);
-  const blocks = dirs.map((d, i) => exportBlock({ id: exportIdOf(ctx, i), path: d, pseudo: pseudos[i], clientspec: ctx.params.clientspec, options: ctx.params.options }));
+  // ganesha does not export a Path through a symlink (measured: the export never appears): the real path
+  const real = await canonicalDirs(ctx);
+  const blocks = real.map((d, i) => exportBlock({ id: exportIdOf(ctx, i), path: d, pseudo: pseudos[i], clientspec: ctx.params.clientspec, options: ctx.params.options }));
   const ignored = [...new Set(blocks.flatMap((b) => b.ignored))];
   if (ignored.length) ctx.log.info(`options ganesha has no equivalent for, ignored: ${ignored.join(",")}`);
   await locked(ctx, () => {
@@ -45,7 +47,7 @@ export async function ganeshaStart(ctx: ExCtx): Promise<number> {
     rebuildExports(paths);
     reloadExports(paths);
   });
-  writeState(ctx);
+  writeState(ctx, real);
   let why = "";
   for (const p of pseudos) {
     let tries = 0;

@@ -1,4 +1,5 @@
 import { bool, defineAgent, int, str } from "../../src/ocf/declare";
+import { normalizePath } from "../../src/os/canonical";
 import { monitor, start, stop, validateAll } from "./actions";
 
 const absPath = (v: string) => (/^\/[^\0]*$/.test(v) ? undefined : `must be an absolute path, got '${v}'`);
@@ -19,12 +20,14 @@ export const params = {
   directory: str({
     required: true,
     unique: true,
+    normalize: (v) => v.split(/\s+/).filter(Boolean).map(normalizePath).join(" "),
     check: (v) => {
       const dirs = v.split(/\s+/).filter(Boolean);
       return dirs.length ? dirs.map(absPath).find(Boolean) : "is empty";
     },
     shortdesc: "directory (or space separated directories) to export",
-    longdesc: "Absolute path(s) to export; with several, each gets fsid+1 of the one before.",
+    longdesc:
+      "Absolute path(s) to export; with several, each gets fsid+1 of the one before. Trailing slashes are ignored; a path through a symlink is exported under its canonical path (as heartbeat does), which the agent records to find the export again.",
   }),
   fsid: str({
     default: "",
@@ -46,8 +49,8 @@ export const params = {
     shortdesc: "NFS server: kernel or ganesha (as in the nfsserver resource)",
     longdesc: "kernel: exportfs and /var/lib/nfs/etab. ganesha: an EXPORT block in ganesha_run_dir/exports.d, loaded by SIGHUP into the ganesha that ocf:hanfs:nfsserver runs.",
   }),
-  pseudo: str({ default: "", check: (v) => (v === "" ? undefined : absPath(v)), shortdesc: "NFSv4 pseudo path (ganesha; default: the directory)", longdesc: "Where NFSv4 clients find the export in the server's pseudo filesystem. Single directory only." }),
-  ganesha_run_dir: str({ default: "/run/hanfs/ganesha", check: absPath, shortdesc: "ganesha_run_dir of the nfsserver resource", longdesc: "Must equal the nfsserver resource's ganesha_run_dir." }),
+  pseudo: str({ default: "", normalize: normalizePath, check: (v) => (v === "" ? undefined : absPath(v)), shortdesc: "NFSv4 pseudo path (ganesha; default: the directory)", longdesc: "Where NFSv4 clients find the export in the server's pseudo filesystem. Single directory only." }),
+  ganesha_run_dir: str({ default: "/run/hanfs/ganesha", normalize: normalizePath, check: absPath, shortdesc: "ganesha_run_dir of the nfsserver resource", longdesc: "Must equal the nfsserver resource's ganesha_run_dir." }),
   nfs_port: int({ default: 2049, min: 1, max: 65535, shortdesc: "NFS port (ganesha monitor)", longdesc: "Where the monitor looks the export up with an NFSv4 COMPOUND." }),
   monitor_rpc_timeout: int({ default: 5, min: 1, max: 120, shortdesc: "seconds the monitor waits for the server's reply (ganesha)", longdesc: "Capped by the operation timeout." }),
 };

@@ -1,19 +1,34 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeAtomic } from "../nfsserver/ganesha/exports";
+import { writeAtomic } from "../../src/os/files";
 import { dirsOf, stateFile, type ExCtx } from "./common";
 
-export function writeState(ctx: ExCtx) {
+/**
+ * Proof that this boot exported it, and how: per configured directory, the canonical path start
+ * gave the server (a directory reached through a symlink is exported under its real path, which
+ * is what etab and the kernel's export cache then show). Lines "<clientspec> <directory> <canonical>".
+ */
+export function writeState(ctx: ExCtx, canonical: string[]) {
   mkdirSync(dirname(stateFile(ctx)), { recursive: true });
-  writeAtomic(stateFile(ctx), dirsOf(ctx).map((d) => `${ctx.params.clientspec} ${d}\n`).join(""));
+  writeAtomic(stateFile(ctx), dirsOf(ctx).map((d, i) => `${ctx.params.clientspec} ${d} ${canonical[i] ?? d}\n`).join(""));
 }
 
-export function haveState(ctx: ExCtx): boolean {
+/** directory → canonical path; lines of older versions ("<clientspec> <directory>") map a directory to itself. */
+export function parseState(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const f = line.split(" ").filter(Boolean);
+    if (f.length >= 2) out.set(f[1], f[2] ?? f[1]);
+  }
+  return out;
+}
+
+/** The state of this boot's start, or undefined when there is none (not started since boot: RA#821). */
+export function readState(ctx: ExCtx): Map<string, string> | undefined {
   try {
-    readFileSync(stateFile(ctx));
-    return true;
+    return parseState(readFileSync(stateFile(ctx), "utf8"));
   } catch {
-    return false;
+    return undefined;
   }
 }
 

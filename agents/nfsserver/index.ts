@@ -1,4 +1,5 @@
 import { bool, defineAgent, int, str } from "../../src/ocf/declare";
+import { normalizePath } from "../../src/os/canonical";
 import { monitor } from "./monitor";
 import { start } from "./start";
 import { stop } from "./stop";
@@ -18,9 +19,9 @@ export const params = {
   }),
   nfs_shared_infodir: str({
     default: "",
-    check: absPath,
+    normalize: normalizePath, check: absPath,
     shortdesc: "directory on the shared storage holding the NFS state",
-    longdesc: "Kept on the replicated/shared filesystem so that client and lock state follows the service. kernel: bind-mounted over /var/lib/nfs (v4recovery, nfsdcld, statd/sm, etab, rmtab). ganesha: holds the recovery records (RecoveryRoot <dir>/ganesha).",
+    longdesc: "Kept on the replicated/shared filesystem so that client and lock state follows the service. kernel: bind-mounted over /var/lib/nfs (v4recovery, nfsdcld, statd/sm, etab, rmtab). ganesha: holds the recovery records (RecoveryRoot <dir>/ganesha). May be reached through a symlink; a trailing slash is ignored.",
   }),
   nfs_ip: str({
     default: "",
@@ -39,7 +40,7 @@ export const params = {
   nfs_notify_foreground: bool({ default: false, shortdesc: "run sm-notify in the foreground", longdesc: "sm-notify -d: start waits (bounded by its timeout) until the notifications are sent." }),
   nfs_smnotify_retry_time: int({ default: 0, min: 0, max: 10080, shortdesc: "sm-notify retry time in minutes (0: its default)", longdesc: "Passed as sm-notify -m." }),
   nfs_notify_cmd: str({ default: "sm-notify", check: (v) => (/^[A-Za-z0-9._\/-]+$/.test(v) ? undefined : `is not a program name: '${v}'`), shortdesc: "program that sends NSM reboot notifications", longdesc: "sm-notify, or a compatible program taking the same options." }),
-  rpcpipefs_dir: str({ default: "/var/lib/nfs/rpc_pipefs", check: (v) => (v && !absPath(v) ? undefined : `must be an absolute path, got '${v}'`), shortdesc: "rpc_pipefs mount point", longdesc: "Re-mounted on top of the bind-mounted /var/lib/nfs so rpc.idmapd and rpc.gssd keep working (RA#1300)." }),
+  rpcpipefs_dir: str({ default: "/var/lib/nfs/rpc_pipefs", normalize: normalizePath, check: (v) => (v && !absPath(v) ? undefined : `must be an absolute path, got '${v}'`), shortdesc: "rpc_pipefs mount point", longdesc: "Re-mounted on top of the bind-mounted /var/lib/nfs so rpc.idmapd and rpc.gssd keep working (RA#1300)." }),
   nfs_init_script: str({ default: "", shortdesc: "accepted for compatibility, not used", longdesc: "heartbeat's init script path. hanfs starts systemd units when systemd is PID 1 and the daemons directly otherwise." }),
   nfsd_args: str({ default: "", check: (v) => (/^[A-Za-z0-9 ._=,:\/-]*$/.test(v) ? undefined : `has characters not allowed: '${v}'`), shortdesc: "extra rpc.nfsd arguments (kernel, direct daemons)", longdesc: "Added to the rpc.nfsd command line when hanfs starts the daemons itself." }),
   lockd_udp_port: port("lockd UDP"),
@@ -53,11 +54,11 @@ export const params = {
   nfsd_threads: int({ default: 8, min: 1, max: 4096, shortdesc: "number of nfsd threads (kernel)", longdesc: "rpc.nfsd thread count, or [nfsd] threads in nfs.conf under systemd." }),
   nfs_port: int({ default: 2049, min: 1, max: 65535, shortdesc: "NFS TCP port", longdesc: "Port the server listens on and the monitor sends its RPC NULL calls to." }),
   monitor_rpc_timeout: int({ default: 5, min: 1, max: 120, shortdesc: "seconds the monitor waits for RPC replies", longdesc: "A server that accepts the connection but does not answer an RPC NULL call within this time (hung, stopped) fails the monitor. Capped by the operation timeout." }),
-  ganesha_binary: str({ default: "/usr/bin/ganesha.nfsd", check: absPath, shortdesc: "ganesha.nfsd program", longdesc: "Path of ganesha.nfsd (server=ganesha)." }),
-  ganesha_plugins_dir: str({ default: "", check: absPath, shortdesc: "ganesha FSAL plugin directory (empty: found automatically)", longdesc: "Directory with libfsalvfs.so; searched in the usual library directories when empty." }),
-  ganesha_run_dir: str({ default: "/run/hanfs/ganesha", check: (v) => (v && !absPath(v) ? undefined : `must be an absolute path, got '${v}'`), shortdesc: "node-local directory for the generated ganesha configuration", longdesc: "Holds ganesha.conf, the pid file and exports.d/ where ocf:hanfs:exportfs resources put their EXPORT blocks. Must be the same for the exportfs resources." }),
-  ganesha_log: str({ default: "SYSLOG", check: (v) => (v === "SYSLOG" || v === "STDERR" || !absPath(v) ? undefined : `must be SYSLOG, STDERR or an absolute path, got '${v}'`), shortdesc: "ganesha log destination", longdesc: "ganesha.nfsd -L: SYSLOG or a file." }),
-  ganesha_extra_config: str({ default: "", check: absPath, shortdesc: "file included at the end of the generated ganesha configuration", longdesc: "For settings hanfs does not generate (FSAL options, logging components, more EXPORT blocks)." }),
+  ganesha_binary: str({ default: "/usr/bin/ganesha.nfsd", normalize: normalizePath, check: absPath, shortdesc: "ganesha.nfsd program", longdesc: "Path of ganesha.nfsd (server=ganesha)." }),
+  ganesha_plugins_dir: str({ default: "", normalize: normalizePath, check: absPath, shortdesc: "ganesha FSAL plugin directory (empty: found automatically)", longdesc: "Directory with libfsalvfs.so; searched in the usual library directories when empty." }),
+  ganesha_run_dir: str({ default: "/run/hanfs/ganesha", normalize: normalizePath, check: (v) => (v && !absPath(v) ? undefined : `must be an absolute path, got '${v}'`), shortdesc: "node-local directory for the generated ganesha configuration", longdesc: "Holds ganesha.conf, the pid file and exports.d/ where ocf:hanfs:exportfs resources put their EXPORT blocks. Must be the same for the exportfs resources." }),
+  ganesha_log: str({ default: "SYSLOG", normalize: normalizePath, check: (v) => (v === "SYSLOG" || v === "STDERR" || !absPath(v) ? undefined : `must be SYSLOG, STDERR or an absolute path, got '${v}'`), shortdesc: "ganesha log destination", longdesc: "ganesha.nfsd -L: SYSLOG or a file." }),
+  ganesha_extra_config: str({ default: "", normalize: normalizePath, check: absPath, shortdesc: "file included at the end of the generated ganesha configuration", longdesc: "For settings hanfs does not generate (FSAL options, logging components, more EXPORT blocks)." }),
 };
 
 export const nfsserver = defineAgent({

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Scratch } from "./fixture";
 import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
@@ -105,5 +105,38 @@ describe("exportfs server=ganesha", () => {
     expect((await Promise.all([0, 1, 2].map((i) => run("stop", i)))).map((r) => r.code)).toEqual([0, 0, 0]);
     expect((await a.run(["cat", `${RUN}/exports.conf`])).stdout).toBe("");
     expect((await agentIn(a, NFSSERVER, "stop", nfsParams())).code).toBe(0);
+  });
+
+  it("info dir and exported directory through symlinks (trailing slashes too): served, monitored, stopped", async () => {
+    symlinkSync("info", `${shared}/info-link`);
+    symlinkSync("export", `${shared}/export-link`);
+    const nfs = { ...nfsParams(), nfs_shared_infodir: `${shared}/info-link/` };
+    expect((await agentIn(a, NFSSERVER, "start", nfs)).code).toBe(0);
+    expect((await agentIn(a, NFSSERVER, "monitor", nfs)).code).toBe(0);
+    const p = { ...exParams(), directory: `${shared}/export-link/`, fsid: "8" };
+    const st = await ex("start", p);
+    expect(st.stderr).not.toMatch(/ocf-exit-reason/);
+    expect(st.code).toBe(0);
+    const block = (await a.run(["cat", `${RUN}/exports.d/exp.conf`])).stdout;
+    expect(block).toContain(`Path = "${shared}/export";`); // the real path, where ganesha finds its filesystem
+    expect(block).toContain(`Pseudo = "${shared}/export-link";`); // what the clients were told to mount
+    expect((await ex("monitor", p)).code).toBe(0);
+    const data = randomBytes(10_000);
+    writeFileSync(`${shared}/export/l.bin`, data);
+    const link = (f: string, v: 3 | 4) => `nfs://${SRV}${shared}/export-link/${f}${v === 4 ? "?version=4" : ""}`;
+    const sum = (u: string) => cli.run(["sh", "-c", `nfs-cat '${u}' | sha256sum`]);
+    const want = createHash("sha256").update(data).digest("hex");
+    // v4 finds a ganesha export by its Pseudo (as configured), v3 MOUNT by its Path (the real one);
+    // ganesha restarted with recorded clients is in grace (v4 OPEN refused) for up to 10 s
+    let v4 = "";
+    for (const end = Date.now() + 20_000; Date.now() < end && v4 !== want; ) v4 = (await sum(link("l.bin", 4))).stdout.split(" ")[0];
+    expect(v4).toBe(want);
+    expect((await sum(url("l.bin", 3))).stdout.split(" ")[0]).toBe(want);
+    expect((await ex("stop", p)).code).toBe(0);
+    expect((await cli.run(["nfs-ls", link("", 4)])).stderr).toMatch(/NFS4ERR_NOENT/);
+    expect((await ex("monitor", p)).code).toBe(7);
+    expect((await agentIn(a, NFSSERVER, "stop", nfs)).code).toBe(0);
+    expect((await agentIn(a, NFSSERVER, "monitor", nfs)).code).toBe(7);
+    expect(existsSync(`${shared}/info/ganesha`)).toBe(true); // the recovery records went to the real info dir
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Scratch, sh } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
@@ -271,5 +271,43 @@ describe("nfsserver server=kernel failover between two fake nodes", () => {
     expect(readFileSync(`${shared}/info-fo/statd/state`).equals(state)).toBe(true);
     expect((await agentIn(y, AGENT, "monitor", p)).code).toBe(0);
     expect((await agentIn(y, AGENT, "stop", p)).code).toBe(0);
+  });
+});
+
+describe("nfsserver and exportfs (kernel) through symlinks", () => {
+  it("info dir behind a symlink (trailing slash): bound over /var/lib/nfs, monitored, unbound", async () => {
+    sh(["mkdir", "-p", `${shared}/info-real`]);
+    symlinkSync("info-real", `${shared}/info-sl`);
+    const p = { ...params(), nfs_shared_infodir: `${shared}/info-sl/` };
+    expect((await k("monitor", p)).code).toBe(7);
+    const st = await k("start", p);
+    expect(st.stderr).not.toMatch(/ocf-exit-reason/);
+    expect(st.code).toBe(0);
+    expect(await inBox(["stat", "-c", "%d:%i", "/var/lib/nfs"])).toBe(await inBox(["stat", "-c", "%d:%i", `${shared}/info-real`]));
+    expect((await k("monitor", p)).code).toBe(0);
+    const n = lines();
+    expect((await k("start", p)).code).toBe(0);
+    expect(log(n)).toEqual([]); // recognised as running: nothing restarted
+    expect((await k("stop", p)).code).toBe(0);
+    expect(await inBox(["cat", "/proc/self/mountinfo"])).not.toContain(" /info-real /var/lib/nfs ");
+    expect((await k("monitor", p)).code).toBe(7);
+  });
+
+  it("exported directory behind a symlink: exported under its real path; stop also removes an etab line under the configured one", async () => {
+    symlinkSync("export", `${shared}/export-sl`);
+    const p = { clientspec: `${NET}.0/24`, directory: `${shared}/export-sl/`, options: "rw", fsid: "9" };
+    const ex = (action: string) => agentIn(a, EXPORTFS, action, p, { OCF_RESOURCE_INSTANCE: "slexp" });
+    expect((await k("start")).code).toBe(0);
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await ex("start")).code).toBe(0);
+    expect(log().pop()).toBe(`exportfs -i -o rw,fsid=9 ${NET}.0/24:${shared}/export`);
+    expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe(`${shared}/export\t${NET}.0/24(rw,fsid=9)\n`);
+    expect((await ex("monitor")).code).toBe(0);
+    // as an older hanfs (or a hand-made export) would have left it: under the path as configured
+    writeFileSync(`${shared}/info/etab`, `${readFileSync(`${shared}/info/etab`, "utf8")}${shared}/export-sl\t${NET}.0/24(rw)\n`);
+    expect((await ex("stop")).code).toBe(0);
+    expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe("");
+    expect((await ex("monitor")).code).toBe(7);
+    expect((await k("stop")).code).toBe(0);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { parseEtab } from "../../agents/exportfs/etab";
 import { exportBlock, translateOptions } from "../../agents/exportfs/ganesha-block";
 import { exportfs } from "../../agents/exportfs/index";
-import { specOf } from "../../agents/exportfs/kernel";
+import { exportNames, heldPaths, specOf } from "../../agents/exportfs/kernel";
+import { parseState } from "../../agents/exportfs/state";
 import { runAgent } from "../../src/ocf/runtime";
 
 const capture = () => {
@@ -74,5 +75,26 @@ describe("ganesha EXPORT block", () => {
     expect(text).toMatch(/Access_Type = RW;/);
     expect(text).toMatch(/Pseudo = "\/e";/);
     expect(text).not.toMatch(/CLIENT/);
+  });
+});
+
+describe("exportfs through symlinks", () => {
+  it("the state maps each configured directory to the path start exported; older lines map to themselves", () => {
+    expect(parseState("198.51.100.0/24 /var/run/x /run/x\n198.51.100.0/24 /srv/e\n")).toEqual(
+      new Map([
+        ["/var/run/x", "/run/x"],
+        ["/srv/e", "/srv/e"],
+      ]),
+    );
+  });
+  it("stop looks for the export under every name it may have, and in the kernel's cache under the real one", () => {
+    expect(exportNames("/var/run/x", "/run/x", "/run/x")).toEqual(["/var/run/x", "/run/x"]);
+    expect(exportNames("/srv/e", undefined, undefined)).toEqual(["/srv/e"]);
+    // the cache shows the kernel's path (d_path): the configured symlinked one never appears there
+    expect(heldPaths(["/run/x", "/srv/other"], exportNames("/var/run/x", "/run/x", undefined))).toEqual(["/run/x"]);
+  });
+  it("directory is normalised before use: trailing and doubled slashes, each of several", async () => {
+    const io = capture();
+    expect(await runAgent(exportfs, ["validate-all"], env({ ...ok, directory: "/srv//a/ /srv/b/" }), io)).toBe(0);
   });
 });

@@ -6,6 +6,8 @@ import { ganeshaConfig } from "../../agents/nfsserver/ganesha/config";
 import { rebuildExports, withExportsLock } from "../../agents/nfsserver/ganesha/exports";
 import { ganeshaPaths } from "../../agents/nfsserver/ganesha/paths";
 import { nfsserver } from "../../agents/nfsserver/index";
+import { boundMounts } from "../../agents/nfsserver/kernel/infodir";
+import { parseMountinfo } from "../../src/os/mountinfo";
 import { runAgent } from "../../src/ocf/runtime";
 
 const capture = () => {
@@ -102,3 +104,19 @@ describe("exports lock", () => {
   });
 });
 
+
+describe("the info dir bind, found by the canonical /var/lib/nfs and the shared fs's device", () => {
+  // /var/lib/nfs reached through a symlink to /data/nfs: mountinfo shows only /data/nfs
+  const mi = parseMountinfo(`22 1 254:1 / / rw - ext4 /dev/vda rw
+30 22 7:3 / /srv rw - ext4 /dev/loop3 rw
+40 22 7:3 /nfs_shared /data/nfs rw - ext4 /dev/loop3 rw
+41 40 0:60 / /data/nfs/rpc_pipefs rw - rpc_pipefs sunrpc rw
+`);
+  it("our bind and the rpc_pipefs on it, children first", () => {
+    expect(boundMounts(mi, "/data/nfs", "7:3").map((m) => m.mountpoint)).toEqual(["/data/nfs/rpc_pipefs", "/data/nfs"]);
+  });
+  it("nothing when the path is not the canonical one, or the bind is from another filesystem", () => {
+    expect(boundMounts(mi, "/var/lib/nfs", "7:3")).toEqual([]);
+    expect(boundMounts(mi, "/data/nfs", "7:9")).toEqual([]);
+  });
+});
