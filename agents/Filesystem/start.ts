@@ -32,8 +32,12 @@ export async function start(ctx: FsCtx): Promise<number> {
   await step(ctx, ["mkdir", "-p", "--", target], `mkdir ${target}`);
   await fsck(ctx, spec);
 
-  // the trail a start that dies after mount(2) leaves for stop and monitor
-  writeRecord(ctx, { target, dev: w.dev, source: w.rec.source });
+  // the trail a start that dies after mount(2) leaves for stop and monitor: no mount without it
+  try {
+    writeRecord(ctx, { target, dev: w.dev, source: w.rec.source });
+  } catch (e) {
+    fail(OCF.ERR_GENERIC, `cannot record the mount in HA_RSCTMP before mounting: ${(e as Error).message}`);
+  }
   const before = new Set(w.all.map((m) => m.id));
   const argv = mountArgv(p.device, target, p.fstype, p.options, spec);
   // leave time to undo a mount that mount(8) made but did not finish
