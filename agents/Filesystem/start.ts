@@ -19,7 +19,13 @@ export async function start(ctx: FsCtx): Promise<number> {
   const target = w.canonical;
   if (!target) return fail(OCF.ERR_GENERIC, `cannot resolve the mount point: ${w.unresolved}`);
   if (w.at) {
-    if (!w.rec.target) writeRecord(ctx, { target: w.at.mountpoint, dev: w.dev ?? w.at.dev, source: w.rec.source ?? w.at.source });
+    if (!w.rec.target) {
+      try {
+        writeRecord(ctx, { target: w.at.mountpoint, dev: w.dev ?? w.at.dev, source: w.rec.source ?? w.at.source });
+      } catch (e) {
+        ctx.log.warn(`cannot record the mount in HA_RSCTMP: ${(e as Error).message}`);
+      }
+    }
     ctx.log.info(`${p.device} is already mounted on ${w.at.mountpoint}`);
     return OCF.SUCCESS;
   }
