@@ -26,8 +26,6 @@ export function knownDevice(ctx: FsCtx): string | undefined {
   }
 }
 
-export const isClone = (env: NodeJS.ProcessEnv) => !!env.OCF_RESKEY_CRM_meta_clone || !!env.OCF_RESKEY_CRM_meta_clone_max;
-
 /**
  * The mounts stop must remove, deepest first: everything at or below the mount point and, for a
  * block device, every other mount of the same device (bind mounts such as /var/lib/nfs from

@@ -1,7 +1,7 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { readMounts, topMountAt } from "../../src/os/mountinfo";
-import { deviceSpec, isClone, knownDevice, mountMatches, type FsCtx } from "./common";
+import { deviceSpec, knownDevice, mountMatches, type FsCtx } from "./common";
 import { resolveTag } from "./device";
 
 /**
@@ -41,7 +41,7 @@ async function readDevice(ctx: FsCtx, dev: string) {
 
 export function statusFile(ctx: FsCtx): string {
   let name = `${ctx.params.directory}/${ctx.params.statusfile_prefix}${ctx.instance}`;
-  if (isClone(ctx.env)) name += `_${ctx.env.OCF_RESKEY_CRM_meta_on_node || "node"}`;
+  if (ctx.meta.is_clone) name += `_${ctx.meta.on_node || "node"}`;
   return name;
 }
 
