@@ -41,7 +41,7 @@ export const bool = (d: Omit<ParamDecl<"boolean">, "type">): ParamDecl<"boolean"
 export interface Ctx<P extends ParamDecls> {
   params: ParamValues<P>;
   action: string;
-  /** OCF_RESOURCE_INSTANCE (clone suffix included) */
+  /** OCF_RESOURCE_INSTANCE: "r0" also for an anonymous clone's instances (ctx.meta.clone has the number) */
   instance: string;
   deadline: Deadline;
   log: Logger;
