@@ -1,4 +1,5 @@
 import type { Deadline } from "../ocf/deadline";
+import type { Level } from "../ocf/log";
 import { ExitError, type Io, runBounded, type Session, stdio } from "./runtime";
 
 /**
@@ -17,6 +18,9 @@ export interface ProgramDecl<S = unknown, C extends number = number> {
   log: "syslog" | "stderr";
   /** exit code for a crash or an overrun deadline */
   failCode: C;
+  /** level at which a reason is logged (syslog programs); default info for 0, else err. DRBD handlers
+   *  need their own: fence-peer's 4 and 7 are successes */
+  levelOf?: (code: C) => Level;
   /** log tag and subject of the reason line, from argv and environment before anything is checked */
   who(args: string[], env: NodeJS.ProcessEnv): string;
   /** argv and environment → settings; bad input throws ExitError (usage or configuration code) */
@@ -53,7 +57,7 @@ export async function runProgram<S, C extends number>(p: ProgramDecl<S, C>, args
       deadline,
       graceMs,
       reasonLine,
-      levelOf: (code) => (code === 0 ? "info" : "err"),
+      levelOf: (code) => (p.levelOf ? p.levelOf(code as C) : code === 0 ? "info" : "err"),
       failCode: p.failCode,
       overrun: `internal deadline ${deadline.totalMs + graceMs} ms passed`,
       crashWhat: "internal error",

@@ -25,6 +25,7 @@ const toy = defineProgram<{ what: string }, 0 | 3 | 4 | 5>({
   codes: { 0: "done", 3: "usage", 4: "refused", 5: "internal error" },
   log: "syslog",
   failCode: 5,
+  levelOf: (code) => (code === 4 ? "warn" : code === 0 ? "info" : "err"),
   who: (_args, env) => `toy-handler ${env.TOY_RES ?? "?"}`,
   setup(args, env) {
     if (args.length) throw new ExitError(3, "usage: toy-handler (no arguments)");
@@ -51,10 +52,10 @@ describe("program runtime (runProgram)", () => {
     expect(await runProgram(toy, ["x"], env, io)).toBe(3);
     expect(io.e).toBe("toy-handler r0: usage: toy-handler (no arguments)\n");
   });
-  it("a failure: its code, logged as an error, one reason line", async () => {
+  it("a failure: its code, logged at the level the program declares for it, one reason line", async () => {
     const io = capture();
     expect(await runProgram(toy, [], { ...env, TOY_WHAT: "refuse" }, io)).toBe(4);
-    expect(io.e).toBe("ERROR: peer refused\ntoy-handler r0: peer refused\n");
+    expect(io.e).toBe("WARNING: peer refused\ntoy-handler r0: peer refused\n");
   });
   it("a crash: the declared fail code, one line, no stack trace", async () => {
     const io = capture();
