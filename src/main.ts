@@ -1,16 +1,17 @@
 import { basename } from "node:path";
 import { isAgent, loadAgent } from "../agents/index";
-import { runAgent } from "./ocf/runtime";
+import { isProgram, loadProgram } from "./programs/index";
 
 /**
  * One binary, many programs (busybox style): the name it was invoked by picks the program.
- * `/usr/lib/ocf/resource.d/hanfs/Filesystem monitor` runs an agent; `hanfs ...` is the CLI.
+ * `/usr/lib/ocf/resource.d/hanfs/Filesystem monitor` runs an agent, `/usr/lib/hanfs/haproxy-check`
+ * a helper of the registry in programs/index.ts; `hanfs ...` is the CLI.
  */
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const name = basename(process.argv0 || "");
-  if (name === "haproxy-check") return (await import("./haproxy/check")).main(args, process.env);
-  if (isAgent(name)) return runAgent(await loadAgent(name), args);
+  if (isAgent(name)) return (await import("./ocf/runtime")).runAgent(await loadAgent(name), args);
+  if (isProgram(name)) return (await import("./programs/program")).runProgram(await loadProgram(name), args);
   const { cli } = await import("./cli/index");
   return cli(args);
 }

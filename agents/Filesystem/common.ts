@@ -14,7 +14,6 @@ export function deviceSpec(ctx: FsCtx): DeviceSpec {
   return typeof s === "string" ? fail(OCF.ERR_CONFIGURED, `parameter 'device' ${s}`) : s;
 }
 
-export const isClone = (env: NodeJS.ProcessEnv) => !!env.OCF_RESKEY_CRM_meta_clone || !!env.OCF_RESKEY_CRM_meta_clone_max;
 
 /**
  * "major:minor" of the block device this resource mounts (block paths, UUID=/LABEL=), else

@@ -107,6 +107,8 @@ export const Filesystem = defineAgent({
     monitor: { timeout: 40, interval: 20, depth: 0, run: monitor, variants: [{ timeout: 40, interval: 61, depth: 10 }, { timeout: 40, interval: 121, depth: 20 }] },
     "validate-all": { timeout: 5, run: validateAll },
   },
+  // parameters that could never start cannot have started anything here
+  invalidParamsOnStop: "succeed",
 });
 
 export type FsParams = typeof params;

@@ -1,7 +1,7 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { readMounts, topMountAt } from "../../src/os/mountinfo";
-import { deviceSpec, isClone, isOurs, type FsCtx } from "./common";
+import { deviceSpec, isOurs, type FsCtx } from "./common";
 import { resolveTag } from "./device";
 import { where } from "./places";
 import { readRecord } from "./record";
@@ -61,7 +61,7 @@ async function readDevice(ctx: FsCtx, dev: string) {
 /** The status file on the filesystem found mounted (its mountinfo path), not wherever `directory` leads now. */
 export function statusFile(ctx: FsCtx, mountpoint: string): string {
   let name = `${mountpoint}/${ctx.params.statusfile_prefix}${ctx.instance}`;
-  if (isClone(ctx.env)) name += `_${ctx.env.OCF_RESKEY_CRM_meta_on_node || "node"}`;
+  if (ctx.meta.is_clone) name += `_${ctx.meta.on_node || "node"}`;
   return name;
 }
 

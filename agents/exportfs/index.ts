@@ -68,6 +68,8 @@ export const exportfs = defineAgent({
     monitor: { timeout: 20, interval: 10, depth: 0, run: monitor },
     "validate-all": { timeout: 10, run: validateAll },
   },
+  // parameters that could never start cannot have started anything here
+  invalidParamsOnStop: "succeed",
 });
 
 export type ExportParams = typeof params;

@@ -1,9 +1,8 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, statSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { AGENT_NAMES } from "../../agents/index";
+import { PROGRAM_NAMES, programPath } from "../programs/index";
 
-/** Programs other than OCF agents that live next to the binary (absolute paths for haproxy etc.). */
-export const HELPERS = ["haproxy-check"];
 const BIN = "usr/lib/hanfs/hanfs";
 const PROVIDER = "usr/lib/ocf/resource.d/hanfs";
 
@@ -53,7 +52,12 @@ export function install(root: string, say: (l: string) => void, self = process.e
   const prov = join(root, PROVIDER);
   mkdirSync(prov, { recursive: true, mode: 0o755 });
   for (const name of AGENT_NAMES) link(relative(prov, bin), join(prov, name), say);
-  for (const name of HELPERS) link("hanfs", join(dirname(bin), name), say);
+  // programs other than agents get absolute paths of their own (haproxy's external-check command)
+  for (const name of PROGRAM_NAMES) {
+    const at = join(root, programPath(name));
+    mkdirSync(dirname(at), { recursive: true, mode: 0o755 });
+    link(relative(dirname(at), bin), at, say);
+  }
   return 0;
 }
 
@@ -70,9 +74,10 @@ export function uninstall(root: string, say: (l: string) => void): number {
     say(`removed   ${p}`);
   };
   for (const name of AGENT_NAMES) rm(join(prov, name));
-  for (const name of HELPERS) rm(join(dirname(bin), name));
+  for (const name of PROGRAM_NAMES) rm(join(root, programPath(name)));
   rm(bin);
-  for (const d of [prov, dirname(bin)]) {
+  const programDirs = PROGRAM_NAMES.map((n) => dirname(join(root, programPath(n))));
+  for (const d of new Set([prov, ...programDirs, dirname(bin)])) {
     try {
       rmdirSync(d);
       say(`removed   ${d}/`);

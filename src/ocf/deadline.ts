@@ -4,9 +4,12 @@
  */
 export class Deadline {
   readonly at: number;
-  constructor(readonly totalMs: number, now = Date.now()) {
-    const margin = Math.min(3000, Math.max(300, totalMs * 0.1));
-    this.at = now + Math.max(100, totalMs - margin);
+  constructor(readonly totalMs: number, now = Date.now(), margin = Math.min(3000, Math.max(300, totalMs * 0.1))) {
+    this.at = now + Math.max(margin ? 100 : 0, totalMs - margin);
+  }
+  /** Exactly `ms` from now, no margin: for callers that do not kill us at the end (haproxy's check). */
+  static within(ms: number): Deadline {
+    return new Deadline(ms, Date.now(), 0);
   }
   remaining(): number {
     return Math.max(0, this.at - Date.now());

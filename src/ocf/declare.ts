@@ -1,10 +1,14 @@
+import type { OcfError } from "./codes";
 import type { Deadline } from "./deadline";
 import type { Logger } from "./log";
+import type { Meta } from "./meta";
+import type { Notify } from "./notify";
+import type { Promotion } from "./promotion";
 
 export type ParamType = "string" | "integer" | "boolean";
 type TypeOf<T extends ParamType> = T extends "integer" ? number : T extends "boolean" ? boolean : string;
 
-/** One OCF parameter. `check` returns an error text (→ exit `code`, default 6) or undefined. */
+/** One OCF parameter. `check` returns an error text (→ exit 6, OCF_ERR_CONFIGURED) or undefined. */
 export interface ParamDecl<T extends ParamType = ParamType> {
   type: T;
   shortdesc: string;
@@ -18,8 +22,6 @@ export interface ParamDecl<T extends ParamType = ParamType> {
   /** rewrites a value before `check` sees it (paths: trailing and doubled slashes) */
   normalize?: (value: TypeOf<T>) => TypeOf<T>;
   check?: (value: TypeOf<T>) => string | undefined;
-  /** exit code for an invalid value (2, 5 or 6); 6 when unset */
-  code?: 2 | 5 | 6;
 }
 
 export type ParamDecls = Record<string, ParamDecl>;
@@ -41,14 +43,20 @@ export const bool = (d: Omit<ParamDecl<"boolean">, "type">): ParamDecl<"boolean"
 export interface Ctx<P extends ParamDecls> {
   params: ParamValues<P>;
   action: string;
-  /** OCF_RESOURCE_INSTANCE (clone suffix included) */
+  /** OCF_RESOURCE_INSTANCE: "r0" also for an anonymous clone's instances (ctx.meta.clone has the number) */
   instance: string;
   deadline: Deadline;
   log: Logger;
-  /** monitor with interval 0: Pacemaker is asking "is it running here?" */
+  /** monitor with interval 0 or none: Pacemaker is asking "is it running here?" */
   probe: boolean;
   /** OCF_CHECK_LEVEL for monitor */
   depth: number;
+  /** Pacemaker's meta attributes (interval, timeout, role, clone and promotable settings, node) */
+  meta: Meta;
+  /** the clone notification, for the notify action only (undefined when its type or operation is missing) */
+  notify: Notify | undefined;
+  /** this node's promotion score (promotable clones) */
+  promotion: Promotion;
   env: NodeJS.ProcessEnv;
 }
 
@@ -63,9 +71,17 @@ export interface ActionDecl<P extends ParamDecls> {
   /** more meta-data rows of the same action (e.g. monitor at other depths) */
   variants?: Array<{ timeout: number; interval?: number; depth?: number; role?: "Promoted" | "Unpromoted" }>;
   run?: ActionFn<P>;
-  /** skip parameter validation (meta-data, usage, stop handles it itself) */
-  raw?: boolean;
 }
+
+/** The context of a stop whose parameters do not parse: those that did, and the first error. */
+export type InvalidStopCtx<P extends ParamDecls> = Omit<Ctx<P>, "params"> & { params: Partial<ParamValues<P>>; invalid: OcfError };
+
+/**
+ * What stop does when the parameters do not parse (a failed stop gets the node fenced):
+ * "succeed": parameters that could never start cannot have started anything here (exit 0, warning);
+ * "fail": exit with the parameter error; a function decides, e.g. a safe stop by what did parse.
+ */
+export type InvalidStopPolicy<P extends ParamDecls> = "succeed" | "fail" | ((ctx: InvalidStopCtx<P>) => Promise<number> | number);
 
 export interface AgentDecl<P extends ParamDecls> {
   name: string;
@@ -74,6 +90,7 @@ export interface AgentDecl<P extends ParamDecls> {
   longdesc: string;
   params: P;
   actions: Record<string, ActionDecl<P>>;
+  invalidParamsOnStop: InvalidStopPolicy<P>;
 }
 
 export const defineAgent = <P extends ParamDecls>(a: AgentDecl<P>): AgentDecl<P> => a;

@@ -4,8 +4,9 @@ const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
- * OCF meta-data. Stays inside the 2009 ra-api-1.dtd that ocf-tester validates against: no
- * reload-agent, no unique-group, no <deprecated>, no select type (see shared/reference).
+ * OCF meta-data. Stays inside the 2009 ra-api-1.dtd that ocf-tester validates against
+ * (/usr/share/resource-agents/ra-api-1.dtd; metadata.test.ts runs xmllint --valid with it): no
+ * reload-agent, no unique-group, no <deprecated>, no select type.
  */
 export function metaDataXml<P extends ParamDecls>(a: AgentDecl<P>): string {
   const params = Object.entries(a.params).map(([name, d]) => {
@@ -46,4 +47,25 @@ ${actions.join("\n")}
   </actions>
 </resource-agent>
 `;
+}
+
+/**
+ * What is wrong with the monitor rows of a promotable agent: Pacemaker tells operations apart by
+ * name and interval, so a Promoted and an Unpromoted monitor with the same interval are one
+ * operation and one role goes unmonitored (crowbar-openstack#1464). Each role's monitor needs an
+ * interval of its own, different from the role-less monitors' too.
+ */
+export function monitorRoleProblems<P extends ParamDecls>(a: AgentDecl<P>): string[] {
+  const m = a.actions.monitor;
+  if (!m) return [];
+  const rows = [m, ...(m.variants ?? [])];
+  const problems: string[] = [];
+  const seen = new Map<number | undefined, string>();
+  for (const r of rows.filter((x) => !x.role)) seen.set(r.interval, "a monitor without role");
+  for (const r of rows.filter((x) => x.role)) {
+    const clash = seen.get(r.interval);
+    if (clash) problems.push(`${a.name}: the ${r.role} monitor has interval ${r.interval ?? "unset"}, the same as ${clash}`);
+    else seen.set(r.interval, `the ${r.role} monitor`);
+  }
+  return problems;
 }

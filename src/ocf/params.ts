@@ -5,14 +5,14 @@ const CONTROL = /[\x00-\x1f\x7f]/;
 const TRUE = /^(1|yes|true|on|y)$/i;
 const FALSE = /^(0|no|false|off|n)$/i;
 
-/** Parse one raw value; throws OcfError with the declared code on bad input. */
+/** Parse one raw value; throws OcfError (6, OCF_ERR_CONFIGURED) on bad input. */
 export function parseParam(name: string, d: ParamDecl, raw: string | undefined): unknown {
   if (raw === undefined || raw === "") {
     if (d.required) throw new OcfError(6, `required parameter '${name}' is not set`);
     return d.default;
   }
   const bad = (why: string): never => {
-    throw new OcfError(d.code ?? 6, `parameter '${name}' ${why}`);
+    throw new OcfError(6, `parameter '${name}' ${why}`);
   };
   if (CONTROL.test(raw)) bad("contains a control character (newline, tab, ...)");
   let v: unknown;
@@ -39,9 +39,24 @@ export function parseParam(name: string, d: ParamDecl, raw: string | undefined):
   return v;
 }
 
-/** Environment → typed parameter values. */
+/** Environment → every parameter that parses, and the errors of those that do not (declaration order). */
+export function parseEachParam<P extends ParamDecls>(decls: P, env: NodeJS.ProcessEnv): { values: Partial<ParamValues<P>>; errors: OcfError[] } {
+  const values: Record<string, unknown> = {};
+  const errors: OcfError[] = [];
+  for (const [name, d] of Object.entries(decls)) {
+    try {
+      values[name] = parseParam(name, d, env[`OCF_RESKEY_${name}`]);
+    } catch (e) {
+      if (!(e instanceof OcfError)) throw e;
+      errors.push(e);
+    }
+  }
+  return { values: values as Partial<ParamValues<P>>, errors };
+}
+
+/** Environment → typed parameter values; throws the first parameter's error. */
 export function parseParams<P extends ParamDecls>(decls: P, env: NodeJS.ProcessEnv): ParamValues<P> {
-  const out: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(decls)) out[name] = parseParam(name, d, env[`OCF_RESKEY_${name}`]);
-  return out as ParamValues<P>;
+  const { values, errors } = parseEachParam(decls, env);
+  if (errors.length) throw errors[0];
+  return values as ParamValues<P>;
 }

@@ -1,15 +1,15 @@
-import { OCF, OcfError } from "./codes";
+import { type Io, runBounded, stdio } from "../programs/runtime";
+import { OCF } from "./codes";
 import { deadlineFromEnv } from "./deadline";
-import type { AgentDecl, Ctx, ParamDecls } from "./declare";
-import { createLogger } from "./log";
+import type { AgentDecl, Ctx, InvalidStopCtx, ParamDecls, ParamValues } from "./declare";
+import type { Level } from "./log";
+import { parseMeta } from "./meta";
 import { metaDataXml } from "./metadata";
-import { parseParams } from "./params";
+import { parseNotify } from "./notify";
+import { parseEachParam } from "./params";
+import { promotionScore } from "./promotion";
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+export type { Io } from "../programs/runtime";
 
 /** Actions every agent answers without parameters or a deadline. */
 const INFO_ACTIONS = new Set(["meta-data", "usage", "help", "methods"]);
@@ -24,10 +24,21 @@ export function usage<P extends ParamDecls>(a: AgentDecl<P>): string {
   return `usage: ${a.name} {${actionNames(a).join("|")}}\n`;
 }
 
-/** The one-line reason Pacemaker shows in crm_mon: text after the last prefix, one line, ≤ 128 chars used. */
+/**
+ * The one-line reason Pacemaker shows in crm_mon: the text after the last prefix, to the end of
+ * the line. Pacemaker keeps 128 chars of it (EXIT_REASON_MAX_LEN); we write up to 240 so that
+ * direct callers (crm_resource --force-*, ocf-tester, logs of stderr) see the whole of a long path.
+ */
 export function exitReason(env: NodeJS.ProcessEnv, reason: string): string {
   const prefix = env.OCF_EXIT_REASON_PREFIX || "ocf-exit-reason:";
   return `${prefix}${reason.replace(/[\r\n]+/g, " ").slice(0, 240)}\n`;
+}
+
+/** How a reason is logged: expected states as info, impaired-but-running as a warning, failures as errors. */
+export function levelOf(code: number): Level {
+  if (code === OCF.SUCCESS || code === OCF.NOT_RUNNING || code === OCF.RUNNING_PROMOTED) return "info";
+  if (code === OCF.DEGRADED || code === OCF.DEGRADED_PROMOTED) return "warn";
+  return "err";
 }
 
 /**
@@ -59,72 +70,62 @@ export async function runAgent<P extends ParamDecls>(
   }
   // status is monitor under its LSB-era name
   const decl = a.actions[action] ?? (action === "status" ? a.actions.monitor : undefined);
-  if (!decl?.run || INFO_ACTIONS.has(action)) {
+  const run = decl?.run;
+  if (!run || INFO_ACTIONS.has(action)) {
     io.err(exitReason(env, `action '${action}' is not implemented by ${a.name}`));
     return OCF.ERR_UNIMPLEMENTED;
   }
   const instance = env.OCF_RESOURCE_INSTANCE || "default";
-  const log = createLogger(`${a.name}(${instance})`, env, io.err);
   const deadline = deadlineFromEnv(env, decl.timeout);
-  const finish = async (code: number, reason?: string) => {
-    if (reason) {
-      (code === OCF.SUCCESS || code === OCF.NOT_RUNNING ? log.info : log.err)(reason);
-      io.err(exitReason(env, reason));
-    }
-    await log.flush();
-    return code;
-  };
+  return runBounded(
+    {
+      tag: `${a.name}(${instance})`,
+      env,
+      io,
+      log: "syslog",
+      deadline,
+      graceMs: Math.min(1000, deadline.totalMs * 0.05),
+      reasonLine: (r) => exitReason(env, r),
+      levelOf,
+      failCode: OCF.ERR_GENERIC,
+      overrun: `${action} did not finish within its ${deadline.totalMs} ms timeout`,
+      crashWhat: `internal error in ${action}`,
+    },
+    async ({ log }) => {
+      const meta = parseMeta(env);
+      const level = Number(env.OCF_CHECK_LEVEL ?? "0");
+      const base = {
+        action,
+        instance,
+        deadline,
+        log,
+        // Pacemaker 2.1.5 passes no interval with a probe (test/unit/fixtures/pacemaker-2.1.5-live.json),
+        // hence ocf-shellfuncs' `: ${OCF_RESKEY_CRM_meta_interval=0}`: a monitor without one is a probe
+        probe: (action === "monitor" || action === "status") && (meta.interval ?? 0) === 0,
+        depth: Number.isFinite(level) ? level : 0,
+        meta,
+        notify: action === "notify" ? parseNotify(env) : undefined,
+        promotion: promotionScore({ instance, env, deadline, log }),
+        env,
+      };
+      const { values, errors } = parseEachParam(a.params, env);
+      if (errors.length) {
+        const invalid = errors[0];
+        if (action !== "stop") throw invalid;
+        return invalidStop(a, { ...base, params: values, invalid });
+      }
+      return run({ ...base, params: values as ParamValues<P> } satisfies Ctx<P>);
+    },
+  );
+}
 
-  // An error thrown from a callback (a stream, a timer) would otherwise print a stack trace.
-  const crash = (e: unknown) => {
-    io.err(exitReason(env, `internal error in ${action}: ${e instanceof Error ? e.message : String(e)}`));
-    process.exit(OCF.ERR_GENERIC);
-  };
-  if (io === stdio) {
-    process.on("uncaughtException", crash);
-    process.on("unhandledRejection", crash);
+/** A stop whose parameters do not parse: the agent's declared policy decides. */
+function invalidStop<P extends ParamDecls>(a: AgentDecl<P>, ctx: InvalidStopCtx<P>): Promise<number> | number {
+  const policy = a.invalidParamsOnStop;
+  if (policy === "fail") throw ctx.invalid;
+  if (policy === "succeed") {
+    ctx.log.warn(`stop with invalid parameters (${ctx.invalid.message}): nothing of this resource can be running`);
+    return OCF.SUCCESS;
   }
-
-  // Last line of defence: an action that overruns its own deadline still reports before SIGKILL.
-  const watchdog = setTimeout(() => {
-    io.err(exitReason(env, `${action} did not finish within its ${deadline.totalMs} ms timeout`));
-    process.exit(OCF.ERR_GENERIC);
-  }, deadline.remaining() + Math.min(1000, deadline.totalMs * 0.05));
-  watchdog.unref();
-
-  let params;
-  try {
-    params = parseParams(a.params, env);
-  } catch (e) {
-    if (!(e instanceof OcfError)) throw e;
-    // A stop after a failed start must not fail (that fences the node): with parameters that
-    // could never start, this resource cannot have started anything here.
-    if (action === "stop") {
-      log.warn(`stop with invalid parameters (${e.message}): nothing of this resource can be running`);
-      return finish(OCF.SUCCESS);
-    }
-    return finish(e.code, e.message);
-  }
-  const interval = env.OCF_RESKEY_CRM_meta_interval;
-  const level = Number(env.OCF_CHECK_LEVEL ?? "0");
-  const ctx: Ctx<P> = {
-    params,
-    action,
-    instance,
-    deadline,
-    log,
-    probe: (action === "monitor" || action === "status") && interval !== undefined && Number(interval) === 0,
-    depth: Number.isFinite(level) ? level : 0,
-    env,
-  };
-  try {
-    const code = await decl.run(ctx);
-    return finish(code);
-  } catch (e) {
-    if (e instanceof OcfError) return finish(e.code, e.message);
-    const msg = e instanceof Error ? e.message : String(e);
-    return finish(OCF.ERR_GENERIC, `internal error in ${action}: ${msg}`);
-  } finally {
-    clearTimeout(watchdog);
-  }
+  return policy(ctx);
 }

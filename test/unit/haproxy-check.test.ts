@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/haproxy/check";
 import { XdrReader } from "../../src/rpc";
@@ -134,39 +134,6 @@ describe("haproxy-check (in process)", () => {
 });
 
 const root = resolve(__dirname, "../..");
-
-/** Relative imports reachable from `file` (static and dynamic), transitively. */
-function importGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const src = readFileSync(file, "utf8");
-  for (const m of src.matchAll(/(?:from|import\()\s*"([^"]+)"/g)) {
-    const spec = m[1];
-    if (!spec.startsWith(".")) {
-      seen.add(spec);
-      continue;
-    }
-    const base = resolve(dirname(file), spec);
-    const cand = [`${base}.ts`, join(base, "index.ts")].find((p) => {
-      try {
-        readFileSync(p);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (cand) importGraph(cand, seen);
-  }
-  return seen;
-}
-
-describe("haproxy-check start-up cost", () => {
-  it("imports neither commander nor execa (directly or transitively)", () => {
-    const g = [...importGraph(join(root, "src/haproxy/check.ts"))];
-    expect(g).toContain(join(root, "src/rpc/client.ts")); // the walk works
-    expect(g.filter((x) => /commander|execa/.test(x))).toEqual([]);
-  });
-});
 
 describe("haproxy-check via the busybox dispatch", () => {
   it("argv0 haproxy-check + haproxy's replaced environment → exit 0 / 2", async () => {

@@ -30,12 +30,12 @@ describe("parameter parsing", () => {
     expect(code(() => parseParam("d", str({ shortdesc: "", longdesc: "" }), "/a\nb"))[0]).toBe(6);
     expect(code(() => parseParam("d", str({ shortdesc: "", longdesc: "" }), "/a\tb"))[0]).toBe(6);
   });
-  it("integers: format and bounds, with the declared code", () => {
-    const d = int({ shortdesc: "", longdesc: "", min: 0, max: 60, code: 2 });
+  it("integers: format and bounds → 6", () => {
+    const d = int({ shortdesc: "", longdesc: "", min: 0, max: 60 });
     expect(parseParam("s", d, "7")).toBe(7);
-    expect(code(() => parseParam("s", d, "7s"))[0]).toBe(2);
-    expect(code(() => parseParam("s", d, "61"))[0]).toBe(2);
-    expect(code(() => parseParam("s", d, "-1"))[0]).toBe(2);
+    expect(code(() => parseParam("s", d, "7s"))).toEqual([6, "parameter 's' must be an integer, got '7s'"]);
+    expect(code(() => parseParam("s", d, "61"))).toEqual([6, "parameter 's' must be <= 60, got 61"]);
+    expect(code(() => parseParam("s", d, "-1"))).toEqual([6, "parameter 's' must be >= 0, got -1"]);
   });
   it("booleans like ocf_is_true, garbage refused", () => {
     const d = bool({ shortdesc: "", longdesc: "" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Filesystem } from "../../agents/Filesystem/index";
-import { fail } from "../../src/ocf/codes";
-import { defineAgent, str } from "../../src/ocf/declare";
+import { fail, OCF, type OcfCode } from "../../src/ocf/codes";
+import { type Ctx, defineAgent, type InvalidStopCtx, type InvalidStopPolicy, int, str } from "../../src/ocf/declare";
 import { Deadline, deadlineFromEnv } from "../../src/ocf/deadline";
 import { runAgent } from "../../src/ocf/runtime";
 
@@ -23,6 +23,7 @@ const toy = defineAgent({
     crash: { timeout: 5, run: () => JSON.parse("{") },
     slow: { timeout: 1, run: (ctx) => ctx.deadline.sleep(10_000).then((ok) => (ok ? 0 : fail(1, "deadline hit"))) },
   },
+  invalidParamsOnStop: "succeed",
 });
 
 describe("OCF runtime", () => {
@@ -62,11 +63,12 @@ describe("OCF runtime", () => {
     expect(io2.e).not.toMatch(/\n\s+at /);
   });
   it("status runs monitor", async () => {
-    expect(await runAgent(toy, ["status"], { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none", OCF_CHECK_LEVEL: "10" }, capture())).toBe(10);
+    expect(await runAgent(toy, ["status"], { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none", OCF_CHECK_LEVEL: "10", OCF_RESKEY_CRM_meta_interval: "10000" }, capture())).toBe(10);
   });
-  it("probe and depth come from CRM_meta_interval and OCF_CHECK_LEVEL", async () => {
+  it("probe and depth come from CRM_meta_interval and OCF_CHECK_LEVEL; no interval is a probe (Pacemaker 2.1.5 passes none)", async () => {
     const env = { OCF_RESKEY_name: "x", HA_LOGFACILITY: "none" };
     expect(await runAgent(toy, ["monitor"], { ...env, OCF_RESKEY_CRM_meta_interval: "0" }, capture())).toBe(7);
+    expect(await runAgent(toy, ["monitor"], env, capture())).toBe(7);
     expect(await runAgent(toy, ["monitor"], { ...env, OCF_RESKEY_CRM_meta_interval: "10000", OCF_CHECK_LEVEL: "20" }, capture())).toBe(20);
   });
   it("the deadline comes from CRM_meta_timeout and leaves a margin to report", async () => {
@@ -109,5 +111,92 @@ describe("run()", () => {
     const r = await run(["/nonexistent/hanfs-tool"], { timeoutMs: 2000 });
     expect(r.error?.code).toBe("ENOENT");
     expect(say(["/nonexistent/hanfs-tool"], r)).toBe("/nonexistent/hanfs-tool: not installed");
+  });
+});
+
+describe("OCF runtime: exit codes, policies and Pacemaker's meta attributes", () => {
+  /** an agent whose actions end as the environment says, and that shows what it was given */
+  const seen: Array<Ctx<{ n: ReturnType<typeof int> }>> = [];
+  const echo = (policy: InvalidStopPolicy<{ n: ReturnType<typeof int> }>) =>
+    defineAgent({
+      name: "Echo",
+      version: "1",
+      shortdesc: "e",
+      longdesc: "e",
+      params: { n: int({ required: true, min: 0, shortdesc: "n", longdesc: "n" }) },
+      actions: {
+        stop: { timeout: 5, run: () => 0 },
+        monitor: {
+          timeout: 5,
+          run: (ctx) => {
+            seen.push(ctx);
+            return ctx.env.REASON ? fail(ctx.params.n as OcfCode, ctx.env.REASON) : ctx.params.n;
+          },
+        },
+        notify: {
+          timeout: 5,
+          run: (ctx) => {
+            seen.push(ctx);
+            return 0;
+          },
+        },
+      },
+      invalidParamsOnStop: policy,
+    });
+  const base = { HA_LOGFACILITY: "none" };
+
+  it.each([
+    [OCF.SUCCESS, "INFO"],
+    [OCF.NOT_RUNNING, "INFO"],
+    [OCF.RUNNING_PROMOTED, "INFO"],
+    [OCF.DEGRADED, "WARNING"],
+    [OCF.DEGRADED_PROMOTED, "WARNING"],
+    [OCF.FAILED_PROMOTED, "ERROR"],
+    [OCF.ERR_GENERIC, "ERROR"],
+  ])("a reason with code %i is logged as %s and given as the exit reason", async (code, label) => {
+    const io = capture();
+    expect(await runAgent(echo("succeed"), ["monitor"], { ...base, OCF_RESKEY_n: String(code), REASON: "why" }, io)).toBe(code);
+    expect(io.e).toContain(`${label}: why\n`);
+    expect(io.e).toContain("ocf-exit-reason:why\n");
+  });
+
+  it('invalidParamsOnStop "succeed": stop with invalid parameters is 0 with a warning, other actions fail with 6', async () => {
+    const io = capture();
+    expect(await runAgent(echo("succeed"), ["stop"], { ...base, OCF_RESKEY_n: "-1" }, io)).toBe(0);
+    expect(io.e).toMatch(/WARNING: stop with invalid parameters \(parameter 'n' must be >= 0, got -1\)/);
+    expect(await runAgent(echo("succeed"), ["monitor"], { ...base, OCF_RESKEY_n: "-1" }, capture())).toBe(6);
+  });
+  it('invalidParamsOnStop "fail": the parameter error, exit reason included', async () => {
+    const io = capture();
+    expect(await runAgent(echo("fail"), ["stop"], { ...base }, io)).toBe(6);
+    expect(io.e).toContain("ocf-exit-reason:required parameter 'n' is not set\n");
+  });
+  it("invalidParamsOnStop as a function: it decides, given what parsed and the error", async () => {
+    const got: Array<InvalidStopCtx<{ n: ReturnType<typeof int> }>> = [];
+    const agent = echo((ctx) => {
+      got.push(ctx);
+      return ctx.env.SAFE ? 0 : fail(OCF.ERR_GENERIC, `cannot stop safely: ${ctx.invalid.message}`);
+    });
+    expect(await runAgent(agent, ["stop"], { ...base, OCF_RESKEY_n: "x", SAFE: "1", OCF_RESOURCE_INSTANCE: "r0" }, capture())).toBe(0);
+    expect(got[0]).toMatchObject({ action: "stop", instance: "r0", params: {} });
+    expect(got[0].invalid.code).toBe(6);
+    const io = capture();
+    expect(await runAgent(agent, ["stop"], { ...base, OCF_RESKEY_n: "x" }, io)).toBe(1);
+    expect(io.e).toContain("ocf-exit-reason:cannot stop safely: parameter 'n' must be an integer, got 'x'\n");
+    expect(await runAgent(agent, ["stop"], { ...base, OCF_RESKEY_n: "3" }, capture())).toBe(0); // valid: the action runs
+    expect(got).toHaveLength(2);
+  });
+
+  it("ctx.meta is parsed once for every action; ctx.notify only for notify", async () => {
+    seen.length = 0;
+    const env = { ...base, OCF_RESKEY_n: "0", OCF_RESKEY_CRM_meta_interval: "10000", OCF_RESKEY_CRM_meta_role: "Slave", OCF_RESKEY_CRM_meta_clone: "1", OCF_RESKEY_CRM_meta_notify_type: "post", OCF_RESKEY_CRM_meta_notify_operation: "start", OCF_RESKEY_CRM_meta_notify_start_uname: "alpha" };
+    expect(await runAgent(echo("succeed"), ["monitor"], env, capture())).toBe(0);
+    expect(await runAgent(echo("succeed"), ["notify"], env, capture())).toBe(0);
+    expect(await runAgent(echo("succeed"), ["notify"], { ...base, OCF_RESKEY_n: "0" }, capture())).toBe(0); // as ocf-tester calls it
+    expect(seen.map((c) => [c.action, c.meta.role, c.meta.clone, c.notify?.type, c.notify?.start.uname])).toEqual([
+      ["monitor", "Unpromoted", 1, undefined, undefined],
+      ["notify", "Unpromoted", 1, "post", ["alpha"]],
+      ["notify", undefined, undefined, undefined, undefined],
+    ]);
   });
 });
