@@ -1,3 +1,5 @@
+import { NAME_CHARS } from "./validate";
+
 /**
  * The environment DRBD gives its fence-peer / unfence-peer / after-resync-target handlers, validated.
  *
@@ -33,8 +35,6 @@ export interface HandlerEnv {
 
 export type EnvResult = { ok: true; env: HandlerEnv } | { ok: false; reason: string };
 
-/** linbit's charset for resource names and drbdconf (drbd.ocf validate), without a leading "-". */
-const RES = /^[%+./0-9:=@A-Z_a-z][-%+./0-9:=@A-Z_a-z]*$/;
 const HOST = /^[A-Za-z0-9_][-A-Za-z0-9_.]*$/;
 const NODE_ID = /^([0-9]|[1-2][0-9]|3[0-1])$/;
 
@@ -42,9 +42,9 @@ type Env = Record<string, string | undefined>;
 
 export function readHandlerEnv(e: Env): EnvResult {
   const resource = e.DRBD_RESOURCE ?? "";
-  if (!RES.test(resource)) return bad(`DRBD_RESOURCE="${resource}" is not a DRBD resource name`);
+  if (!NAME_CHARS.test(resource)) return bad(`DRBD_RESOURCE="${resource}" is not a DRBD resource name`);
   const conf = e.DRBD_CONF;
-  if (conf !== undefined && !(conf.startsWith("/") && RES.test(conf))) return bad(`DRBD_CONF="${conf}" is not an absolute path`);
+  if (conf !== undefined && !(conf.startsWith("/") && NAME_CHARS.test(conf))) return bad(`DRBD_CONF="${conf}" is not an absolute path`);
   const minors = readMinors(e);
   if (typeof minors === "string") return bad(minors);
   const nine = e.UP_TO_DATE_NODES !== undefined || e.DRBD_PEER_NODE_ID !== undefined || e.DRBD_MY_NODE_ID !== undefined;
