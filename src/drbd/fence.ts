@@ -1,5 +1,7 @@
 import type { Existing } from "../cib/constraints";
 import type { NodeCondition } from "../cib/nodes";
+import type { DrbdResource } from "./events2";
+import { isClient } from "./facts";
 
 /**
  * The fence-peer / unfence-peer decision, pure. DRBD acts on the exit code (conn_try_outdate_peer):
@@ -91,4 +93,21 @@ export function worthWaiting(i: Pick<FenceInput, "mode" | "cib" | "peers">, ston
   if (!i.cib) return true;
   const peers: NodeCondition[] = i.peers.length ? i.peers : ["unknown"];
   return stonithEnabled && peers.some((p) => p === "unclean" || p === "pending" || p === "unknown");
+}
+
+/**
+ * decide()'s DRBD inputs from the resource state (9: events2; 8.4: resourceFromProc over /proc/drbd):
+ * the local data disks, and the disks of the peers being fenced (all peers when none are named;
+ * 8.4's single peer is node 0), DUnknown where DRBD reports nothing. No resource: nothing known.
+ */
+export function drbdInputs(r: DrbdResource | undefined, peerNodeIds?: number[], diskConfigured = true): Pick<FenceInput, "local" | "peerDisks"> {
+  if (!r) return { local: { disks: [] }, peerDisks: [] };
+  const ids = peerNodeIds ?? [...new Set([...r.connections.map((c) => c.peerNodeId), ...r.peerDevices.map((p) => p.peerNodeId)])];
+  const peerDisks = ids.flatMap((id) =>
+    r.devices.map((d) => r.peerDevices.find((p) => p.peerNodeId === id && p.volume === d.volume)?.peerDisk ?? "DUnknown"),
+  );
+  return {
+    local: { role: r.role, disks: r.devices.filter((d) => !isClient(d, diskConfigured)).map((d) => d.disk ?? "DUnknown") },
+    peerDisks: peerDisks.length ? peerDisks : r.devices.map(() => "DUnknown"),
+  };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decide, worthWaiting, type FenceInput } from "../../src/drbd/fence";
+import { parseEvents2 } from "../../src/drbd/events2";
+import { decide, drbdInputs, worthWaiting, type FenceInput } from "../../src/drbd/fence";
 import { readHandlerEnv } from "../../src/drbd/handler-env";
+import { parseProcDrbd, resourceFromProc } from "../../src/drbd/proc";
+import { events2v84, events2v9, procDrbd84 } from "./drbd-fixtures";
 
 const base: FenceInput = {
   mode: "fence",
@@ -141,5 +144,28 @@ describe("handler environment", () => {
     const r = readHandlerEnv(env);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(why);
+  });
+});
+
+describe("DRBD inputs of the decision", () => {
+  it("8.4 through /proc/drbd: Primary alone after the link broke", () => {
+    const r = resourceFromProc(parseProcDrbd(procDrbd84({ role: "Primary", disk: "UpToDate", conn: "WFConnection", volumes: 2 })), "r0", [0, 1]);
+    expect(drbdInputs(r)).toEqual({ local: { role: "Primary", disks: ["UpToDate", "UpToDate"] }, peerDisks: ["DUnknown", "DUnknown"] });
+  });
+  it("8.4 StandAlone (no peer objects): peer disks unknown, one per volume", () => {
+    const r = parseEvents2(events2v84({ role: "Secondary", disk: "Consistent", conn: "StandAlone" })).resources.get("r0");
+    expect(drbdInputs(r)).toEqual({ local: { role: "Secondary", disks: ["Consistent"] }, peerDisks: ["DUnknown"] });
+  });
+  it("9: only the named peer's disks; a peer that is already Outdated", () => {
+    const text = `${events2v9({ role: "Primary", disk: "UpToDate", conn: "WFConnection" })}
+exists peer-device name:r0 peer-node-id:2 conn-name:gamma volume:0 replication:Off peer-disk:Outdated peer-client:no resync-suspended:no`;
+    const r = parseEvents2(text).resources.get("r0");
+    expect(drbdInputs(r, [1]).peerDisks).toEqual(["DUnknown"]);
+    expect(drbdInputs(r, [2]).peerDisks).toEqual(["Outdated"]);
+    expect(drbdInputs(r).peerDisks).toEqual(["DUnknown", "Outdated"]);
+  });
+  it("resource down: nothing known (the decision then exits 1)", () => {
+    expect(drbdInputs(undefined)).toEqual({ local: { disks: [] }, peerDisks: [] });
+    expect(decide({ ...base, ...drbdInputs(undefined) }).exit).toBe(1);
   });
 });
