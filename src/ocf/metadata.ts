@@ -1,7 +1,5 @@
+import { escapeXml as esc } from "../xml";
 import type { ActionDecl, AgentDecl, ParamDecls } from "./declare";
-
-const esc = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
  * OCF meta-data. Stays inside the 2009 ra-api-1.dtd that ocf-tester validates against

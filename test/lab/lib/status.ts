@@ -1,4 +1,4 @@
-import { all, first, parseXml, type El } from "./xml";
+import { all, first, parseXml, type El } from "../../../src/xml";
 
 /** The parts of `crm_mon --output-as=xml` the scenarios look at. */
 export interface Status {
