@@ -44,5 +44,7 @@ export class Deadline {
 export function deadlineFromEnv(env: NodeJS.ProcessEnv, declaredSeconds: number): Deadline {
   const raw = env.OCF_RESKEY_CRM_meta_timeout;
   const ms = raw && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : declaredSeconds * 1000;
-  return new Deadline(ms);
+  // Pacemaker's clock started when it forked us: the runtime's own start-up (hundreds of ms on a
+  // loaded node or under emulation) is already spent, so count from process start, not from here.
+  return new Deadline(ms, Date.now() - Math.round(process.uptime() * 1000));
 }
