@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { isAgent, loadAgent } from "../agents/index";
+import { countFromProcessStart } from "./ocf/deadline";
 import { isProgram, loadProgram } from "./programs/index";
 
 /**
@@ -8,6 +9,7 @@ import { isProgram, loadProgram } from "./programs/index";
  * a helper of the registry in programs/index.ts; `hanfs ...` is the CLI.
  */
 async function main(): Promise<number> {
+  countFromProcessStart();
   const args = process.argv.slice(2);
   const name = basename(process.argv0 || "");
   if (isAgent(name)) return (await import("./ocf/runtime")).runAgent(await loadAgent(name), args);

@@ -44,7 +44,15 @@ export class Deadline {
 export function deadlineFromEnv(env: NodeJS.ProcessEnv, declaredSeconds: number): Deadline {
   const raw = env.OCF_RESKEY_CRM_meta_timeout;
   const ms = raw && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : declaredSeconds * 1000;
-  // Pacemaker's clock started when it forked us: the runtime's own start-up (hundreds of ms on a
-  // loaded node or under emulation) is already spent, so count from process start, not from here.
-  return new Deadline(ms, Date.now() - Math.round(process.uptime() * 1000));
+  return new Deadline(ms, origin ?? Date.now());
+}
+
+let origin: number | undefined;
+/**
+ * Count deadlines from process start (main.ts only; in tests the runtime is not the process's
+ * start): Pacemaker's clock started when it forked us, and the runtime's own start-up, hundreds of
+ * ms on a loaded node or under emulation, is already spent.
+ */
+export function countFromProcessStart() {
+  origin = Date.now() - Math.round(process.uptime() * 1000);
 }
