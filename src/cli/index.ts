@@ -5,6 +5,7 @@ import { runAgent } from "../ocf/runtime";
 import { VERSION } from "../version";
 import { registerCrmConfig } from "./crm-config";
 import { install, uninstall } from "./install";
+import { registerStatus } from "./status";
 
 /** The `hanfs` command line. Returns the exit code instead of exiting so tests can drive it. */
 export async function cli(args: string[]): Promise<number> {
@@ -67,6 +68,7 @@ export async function cli(args: string[]): Promise<number> {
       code = await (await import("../haproxy/agent")).agentCommand(o);
     });
   registerCrmConfig(prog, (c) => (code = c));
+  registerStatus(prog, (c) => (code = c));
   prog
     .command("ocf")
     .argument("<agent>")
