@@ -19,14 +19,16 @@ export interface ToolRow {
   relation: Relation;
   /** when the program runs it */
   when: string;
+  /** run by another tool, not by hanfs itself (fsck starts fsck.<type>) */
+  via?: string;
 }
 
 export const TOOLS: ToolRow[] = [
   { program: "Filesystem", tools: ["mount", "umount"], pkg: "mount", relation: "depends", when: "start, stop" },
   { program: "Filesystem", tools: ["fsck"], pkg: "util-linux", relation: "essential", when: "start (run_fsck)" },
-  { program: "Filesystem", tools: ["fsck.ext4"], pkg: "e2fsprogs", relation: "recommends", when: "start of ext2/3/4 (run_fsck)" },
-  { program: "Filesystem", tools: ["fsck.xfs"], pkg: "xfsprogs", relation: "suggests", when: "start of xfs (run_fsck=force)" },
-  { program: "Filesystem", tools: ["dd"], pkg: "coreutils", relation: "essential", when: "monitor depth 10 and 20" },
+  { program: "Filesystem", tools: ["fsck.ext4"], pkg: "e2fsprogs", relation: "recommends", when: "start of ext2/3/4 (run_fsck)", via: "fsck" },
+  { program: "Filesystem", tools: ["fsck.xfs"], pkg: "xfsprogs", relation: "suggests", when: "start of xfs (run_fsck=force)", via: "fsck" },
+  { program: "Filesystem", tools: ["dd", "mkdir"], pkg: "coreutils", relation: "essential", when: "monitor depth 10 and 20" },
   { program: "nfsserver", tools: ["rpc.nfsd", "rpc.mountd", "nfsdcld"], pkg: "nfs-kernel-server", relation: "recommends", when: "server=kernel: start, stop" },
   { program: "nfsserver", tools: ["rpc.statd", "sm-notify", "rpc.idmapd"], pkg: "nfs-common", relation: "recommends", when: "server=kernel: start, stop (NFSv3 locks, id mapping)" },
   { program: "nfsserver", tools: ["rpcbind"], pkg: "rpcbind", relation: "recommends", when: "start (NFSv3; ganesha registers with it)" },
@@ -66,6 +68,6 @@ export function relations(rows: ToolRow[]): Record<"depends" | "recommends" | "s
 
 /** README table (between <!-- tools --> markers). */
 export function toolsTable(): string {
-  const rows = TOOLS.map((r) => `| ${r.program.startsWith("hanfs ") ? `\`${r.program}\`` : r.program} | ${r.tools.map((t) => `\`${t}\``).join(", ") || "—"} | ${r.pkg} | ${r.relation} | ${r.when} |`);
+  const rows = TOOLS.map((r) => `| ${r.program.startsWith("hanfs ") ? `\`${r.program}\`` : r.program} | ${r.tools.map((t) => `\`${t}\``).join(", ") || "—"}${r.via ? ` (via \`${r.via}\`)` : ""} | ${r.pkg} | ${r.relation} | ${r.when} |`);
   return `<!-- tools -->\n| program | runs | Debian package | in the .deb | when |\n|---|---|---|---|---|\n${rows.join("\n")}\n<!-- /tools -->`;
 }

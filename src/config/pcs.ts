@@ -14,7 +14,8 @@ export function pcsCommands(plan: Plan): string[][] {
   const f = ["-f", "CIB"];
   const cmds: string[][] = [["property", "set", ...kv(plan.properties)]];
   for (const s of plan.stonith) cmds.push(["stonith", "create", s.id, s.agent.replace(/^stonith:/, ""), ...kv(s.params), ...opArgs(s.ops)]);
-  for (const a of plan.avoid) cmds.push(["constraint", "location", a.rsc, "avoids", a.node]);
+  // the rule form: `location X avoids NODE` with -f warns that node names cannot be checked
+  for (const a of plan.avoid) cmds.push(["constraint", "location", a.rsc, "rule", `constraint-id=${a.id}`, "score=-INFINITY", "#uname", "eq", a.node]);
   const create = (p: Primitive) => ["resource", "create", p.id, p.agent, ...kv(p.params), ...opArgs(p.ops), "--no-default-ops"];
   // `promotable ID k=v...` (no `meta` keyword): pcs 0.11 puts these on the clone
   cmds.push([...create(plan.drbd), "promotable", plan.promotable.id, ...kv(plan.promotable.meta.filter(([k]) => k !== "promotable"))]);

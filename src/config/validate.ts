@@ -41,7 +41,7 @@ export async function missingAgents(agents: string[], timeoutMs = 15_000): Promi
 }
 
 /** A CIB with the nodes known and quorum, so constraints naming nodes and the status check are what a live cluster sees. */
-function shadowCib(empty: string, nodes: string[]): string {
+export function shadowCib(empty: string, nodes: string[]): string {
   const xmlNodes = nodes.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("");
   // both nodes online members: otherwise crm_verify rightly schedules their fencing and warns
   const states = nodes.map((n, i) => `<node_state id="${i + 1}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member"/>`).join("");

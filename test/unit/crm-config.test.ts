@@ -66,7 +66,7 @@ describe("hanfs crm-config: the seed's topology", () => {
     expect(cmds.filter((c) => c.endsWith("--group HA")).map((c) => c.split(" ")[4])).toEqual(["fs_nfs", "nfs", "export1"]);
     expect(cmds).toContain("-f CIB constraint order promote ms_drbd_nfs then start HA id=fs-nfs-before-nfs");
     expect(cmds).toContain("-f CIB constraint colocation add HA with Promoted ms_drbd_nfs INFINITY id=nfs-on-drbd");
-    expect(cmds).toContain("-f CIB constraint location fence_delta avoids delta");
+    expect(cmds).toContain("-f CIB constraint location fence_delta rule constraint-id=fence_delta-avoids-delta score=-INFINITY #uname eq delta");
     expect(shQuote("a b'c")).toBe(`'a b'\\''c'`);
   });
 
