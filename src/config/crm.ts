@@ -8,7 +8,7 @@ export function crmValue(v: string): string {
 }
 
 const pairs = (p: Pairs) => p.map(([k, v]) => `${k}=${crmValue(v)}`).join(" ");
-const opLine = (o: Op) => `op ${o.name} interval=${o.interval === 0 ? "0" : `${o.interval}s`} timeout=${o.timeout}s${o.role ? ` role=${o.role}` : ""}`;
+const opLine = (o: Op) => `op ${o.name} interval=${o.interval}s timeout=${o.timeout}s${o.role ? ` role=${o.role}` : ""}`;
 
 function primitive(p: Primitive): string {
   const lines = [`primitive ${p.id} ${p.agent}`];

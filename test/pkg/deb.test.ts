@@ -83,7 +83,9 @@ function steps(readme: Map<string, string[]>, requiredParams: Record<string, str
   if (DRBD_DOUBLE) s.push({ name: "drbd-double-gone", cmd: "rm /usr/lib/ocf/resource.d/hanfs/drbd" });
   s.push({ name: "remove", cmd: "apt remove -y hanfs", timeoutS: 300 });
   s.push({ name: "left-after-remove", cmd: "sh /hanfs-test/left.sh" });
-  s.push({ name: "purge", cmd: "apt purge -y hanfs", timeoutS: 300 });
+  // apt no longer knows a removed local package without conffiles; dpkg --purge is the check that nothing is left to purge
+  s.push({ name: "state-after-remove", cmd: "dpkg-query -W -f='${db:Status-Abbrev}' hanfs" });
+  s.push({ name: "purge", cmd: "dpkg --purge hanfs", timeoutS: 300 });
   s.push({ name: "left-after-purge", cmd: "sh /hanfs-test/left.sh" });
   s.push({ name: "status-after-purge", cmd: "dpkg -s hanfs" });
   return s;
@@ -93,7 +95,8 @@ function steps(readme: Map<string, string[]>, requiredParams: Record<string, str
 const LEFT_SH = `while read -r p; do
   [ "$p" = "/." ] && continue
   if [ -e "$p" ] || [ -L "$p" ]; then
-    if [ -d "$p" ] && [ ! -L "$p" ] && dpkg -S "$p" >/dev/null 2>&1; then continue; fi
+    # directories of other packages stay, and so do the /lib -> usr/lib aliases of a merged /usr
+    if [ -d "$p" ] && { [ -L "$p" ] || dpkg -S "$p" >/dev/null 2>&1; }; then continue; fi
     echo "$p"
   fi
 done < /hanfs-test/results/files.out
@@ -161,7 +164,8 @@ beforeAll(async () => {
   console.log(`[pkg] ${Object.entries(timings).map(([k, v]) => `${k}=${v}`).join(" ")}; slowest steps: ${slow.join(", ")}`);
 });
 afterAll(() => {
-  if (share) rmSync(share, { recursive: true, force: true });
+  if (share && !process.env.HANFS_PKGTEST_KEEP) rmSync(share, { recursive: true, force: true });
+  else if (share) console.log(`[pkg] kept ${share}`);
 });
 
 function pick(...names: string[]): Record<string, string> {
@@ -176,14 +180,18 @@ const ok = (name: string) => {
 /** no warning or error lines (apt's note about its unstable CLI aside) */
 const clean = (out: string) => out.split("\n").filter((l) => /warning|error/i.test(l) && !/apt does not have a stable CLI interface/.test(l));
 
-/** primitive id -> class:provider:type + sorted instance parameters, from CIB XML */
+/** attributes of one XML start tag, whatever their order (crmsh and pcs write them differently) */
+const attrs = (tag: string) => Object.fromEntries([...tag.matchAll(/([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+
+/** primitive id -> class:provider:type + sorted instance parameters + ops, from CIB XML */
 function primitives(xml: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of xml.matchAll(/<primitive id="([^"]+)" class="([^"]+)"(?: provider="([^"]+)")? type="([^"]+)">([\s\S]*?)<\/primitive>/g)) {
-    const attrs = /<instance_attributes[\s\S]*?<\/instance_attributes>/.exec(m[5])?.[0] ?? "";
-    const params = [...attrs.matchAll(/<nvpair[^>]* name="([^"]+)" value="([^"]*)"/g)].map((p) => `${p[1]}=${p[2]}`).sort();
-    const ops = [...m[5].matchAll(/<op [^>]*name="([^"]+)"[^>]*>/g)].map((o) => `${o[1]}@${/interval="([^"]+)"/.exec(o[0])?.[1]}${/role="([^"]+)"/.exec(o[0]) ? `/${/role="([^"]+)"/.exec(o[0])![1]}` : ""}`).sort();
-    out[m[1]] = `${m[2]}:${m[3] ?? ""}:${m[4]} ${params.join(" ")} | ${ops.join(" ")}`;
+  for (const m of xml.matchAll(/<primitive ([^>]*)>([\s\S]*?)<\/primitive>/g)) {
+    const a = attrs(m[1]);
+    const inst = /<instance_attributes[\s\S]*?<\/instance_attributes>/.exec(m[2])?.[0] ?? "";
+    const params = [...inst.matchAll(/<nvpair ([^>]*)\/>/g)].map((n) => attrs(n[1])).map((n) => `${n.name}=${n.value}`).sort();
+    const ops = [...m[2].matchAll(/<op ([^>]*)\/?>/g)].map((o) => attrs(o[1])).map((o) => `${o.name}@${o.interval}${o.role ? `/${o.role}` : ""}`).sort();
+    out[a.id] = `${a.class}:${a.provider ?? ""}:${a.type} ${params.join(" ")} | ${ops.join(" ")}`;
   }
   return out;
 }
@@ -211,7 +219,7 @@ describe("the Debian package on a clean Debian 12", () => {
     expect(ra).toContain(decl.shortdesc);
     expect(pcs).toMatch(new RegExp(`^ocf:hanfs:${a} - `, "m"));
     for (const p of Object.keys(decl.params)) {
-      expect(ra, p).toMatch(new RegExp(`^${p} \\(`, "m"));
+      expect(ra, p).toMatch(new RegExp(`^${p}\\*? \\(`, "m"));
       expect(pcs, p).toMatch(new RegExp(`^  ${p}( \\(required\\))?:`, "m"));
     }
     expect(clean(pcs)).toEqual([]);
@@ -268,6 +276,8 @@ describe("removal", () => {
   it("apt remove, then apt purge, leave no file of the package behind", () => {
     ok("remove");
     expect(ok("left-after-remove")).toBe("");
+    // "un": not installed, no configuration left either
+    expect(res("state-after-remove").out).not.toMatch(/^[a-z]c/);
     ok("purge");
     expect(ok("left-after-purge")).toBe("");
     expect(res("status-after-purge").rc).not.toBe(0);

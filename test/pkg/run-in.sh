@@ -29,7 +29,8 @@ exec unshare --mount --uts --ipc --net --pid --fork --kill-child --propagation p
   mkdir -p "$m/hanfs-test"
   mount --bind "$share" "$m/hanfs-test"
   mount -t tmpfs -o mode=755 hanfs-run "$m/run"
-  hostname alpha
+  # not a node of the tested topology: drbdadm then parses r0.res without asking for its addresses here
+  hostname hanfs-pkgtest
   ip link set lo up
   exec chroot "$m" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
