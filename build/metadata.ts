@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadAllAgents } from "../agents/index";
 import type { ParamDecls } from "../src/ocf/declare";
 import { metaDataXml } from "../src/ocf/metadata";
+import { toolsTable } from "./deb/tools";
 
 async function main() {
 const AGENTS = await loadAllAgents();
@@ -45,6 +46,14 @@ for (const [name, agent] of Object.entries(AGENTS)) {
       stale++;
     } else text = next;
   }
+}
+// ... and the table of which program runs which tool (the .deb's relations)
+const tools = text.replace(/<!-- tools -->[\s\S]*?<!-- \/tools -->/, toolsTable());
+if (tools !== text) {
+  if (check) {
+    console.error("stale: README.md tools table (run npm run metadata)");
+    stale++;
+  } else text = tools;
 }
 if (!check) writeFileSync(readme, text);
 process.exit(stale ? 1 : 0);

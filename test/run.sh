@@ -21,6 +21,9 @@ step "unit tests" npx vitest run $(json unit)
 if [ "$(id -u)" = 0 ]; then
   # shellcheck disable=SC2046
   step "integration tests (root, private mount namespace)" bash test/integration/run-private.sh $(json integration)
+  step "Debian package (dpkg-deb, lintian)" npx tsx build/package.ts
+  # shellcheck disable=SC2046
+  step "package test (root, cached Debian 12 root in private namespaces)" npx vitest run --config test/pkg/vitest.config.mts $(json pkg)
   # shellcheck disable=SC2046
   step "cluster lab (root, namespaces)" npx vitest run --config test/lab/vitest.config.mts $(json lab)
 else

@@ -3,7 +3,9 @@ import { AGENT_NAMES, isAgent, loadAgent, loadAllAgents } from "../../agents/ind
 import { metaDataXml } from "../ocf/metadata";
 import { runAgent } from "../ocf/runtime";
 import { VERSION } from "../version";
+import { registerCrmConfig } from "./crm-config";
 import { install, uninstall } from "./install";
+import { registerStatus } from "./status";
 
 /** The `hanfs` command line. Returns the exit code instead of exiting so tests can drive it. */
 export async function cli(args: string[]): Promise<number> {
@@ -65,6 +67,8 @@ export async function cli(args: string[]): Promise<number> {
     .action(async (o: import("../haproxy/agent").AgentFlags) => {
       code = await (await import("../haproxy/agent")).agentCommand(o);
     });
+  registerCrmConfig(prog, (c) => (code = c));
+  registerStatus(prog, (c) => (code = c));
   prog
     .command("ocf")
     .argument("<agent>")
