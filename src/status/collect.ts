@@ -34,6 +34,8 @@ export interface StatusOptions {
   timeoutMs: number;
   drbd?: DrbdReader;
   nfsdDir?: string;
+  /** where to look for a running ganesha.nfsd (tests point it at an empty directory) */
+  proc?: string;
 }
 
 async function probe(host: string, port: number, vers: number, timeoutMs: number): Promise<Probe> {
@@ -44,7 +46,7 @@ async function probe(host: string, port: number, vers: number, timeoutMs: number
 export async function collectStatus(o: StatusOptions): Promise<Status> {
   const m = readMounts().filter((x) => x.mountpoint === o.mount).pop();
   const nfsd = readNfsd(o.nfsdDir);
-  const ganesha = (findByComm(["ganesha.nfsd"]).get("ganesha.nfsd") ?? []).length > 0;
+  const ganesha = (findByComm(["ganesha.nfsd"], o.proc).get("ganesha.nfsd") ?? []).length > 0;
   // the probes run side by side: the whole command stays within one timeout
   const [drbd, v4, v3, hap] = await Promise.all([
     (o.drbd ?? defaultDrbdReader).read(o.timeoutMs),

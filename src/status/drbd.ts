@@ -1,9 +1,10 @@
 /**
- * DRBD state for `hanfs status`, behind a small interface so the parsers being written in src/drbd/
- * can replace these readers. 8.4: /proc/drbd (no fork); 9: `drbdsetup events2 --now` (key:value
- * records made for programs, not a human table).
+ * DRBD state for `hanfs status`, read with the agent's own parsers (src/drbd). 8.4: /proc/drbd (no
+ * fork); 9: `drbdsetup events2 --now` (key:value records made for programs, not a human table).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { parseEvents2 } from "../drbd/events2";
+import { parseProcDrbd } from "../drbd/proc";
 import { run } from "../os/exec";
 
 export interface DrbdPeer {
@@ -34,38 +35,36 @@ export interface DrbdReader {
   read(timeoutMs: number): Promise<DrbdState>;
 }
 
-/** /proc/drbd of 8.4: " 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----" */
-export function parseProcDrbd(text: string): DrbdState {
-  const version = /^version: (\S+)/m.exec(text)?.[1];
-  const volumes: DrbdVolume[] = [];
-  for (const m of text.matchAll(/^\s*(\d+): cs:(\S+)(?: ro:(\S+)\/(\S+) ds:(\S+)\/(\S+))?/gm)) {
-    const [, minor, cs, role = "Unconfigured", peerRole = "Unknown", disk = "Diskless", peerDisk = "DUnknown"] = m;
-    volumes.push({ resource: `minor ${minor}`, minor: Number(minor), role, disk, peers: cs === "Unconfigured" ? [] : [{ name: "peer", connection: cs, role: peerRole, disk: peerDisk }] });
-  }
-  return { source: "/proc/drbd", version, volumes };
+/** 8.4's /proc/drbd (the one parser in src/drbd) in the status shape; 8.4 names no resources there. */
+export function statusFromProc(text: string): DrbdState {
+  const proc = parseProcDrbd(text);
+  const volumes = [...proc.minors.values()].map((m): DrbdVolume => ({
+    resource: `minor ${m.minor}`,
+    minor: m.minor,
+    role: m.role ?? "Unconfigured",
+    disk: m.disk ?? "Diskless",
+    peers: m.cs === "Unconfigured" ? [] : [{ name: "peer", connection: m.cs, role: m.peerRole ?? "Unknown", disk: m.peerDisk ?? "DUnknown" }],
+  }));
+  return { source: "/proc/drbd", version: proc.version?.text, volumes };
 }
 
-/** `drbdsetup events2 --now` records: "exists <object> key:value ..."; unknown keys ignored. */
-export function parseEvents2(text: string): DrbdState {
-  const roles = new Map<string, string>();
-  const conns = new Map<string, { connection: string; role: string }>();
+/** `drbdsetup events2 --now` (the one parser in src/drbd) in the status shape. */
+export function statusFromEvents2(text: string): DrbdState {
   const volumes: DrbdVolume[] = [];
-  const peerDisks = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    if (f[0] !== "exists" || f.length < 3) continue;
-    const kv = Object.fromEntries(f.slice(2).map((x) => [x.slice(0, x.indexOf(":")), x.slice(x.indexOf(":") + 1)]));
-    const peer = `${kv.name}/${kv["conn-name"] ?? kv["peer-node-id"]}`;
-    if (f[1] === "resource") roles.set(kv.name, kv.role ?? "Unknown");
-    else if (f[1] === "connection") conns.set(peer, { connection: kv.connection ?? "Unknown", role: kv.role ?? "Unknown" });
-    else if (f[1] === "device") volumes.push({ resource: kv.name, minor: Number(kv.minor), role: "", disk: kv.disk ?? "Unknown", peers: [] });
-    else if (f[1] === "peer-device") peerDisks.set(`${peer}/${kv.volume}`, kv["peer-disk"] ?? "DUnknown");
-  }
-  for (const v of volumes) {
-    v.role = roles.get(v.resource) ?? "Unknown";
-    for (const [key, c] of conns)
-      if (key.startsWith(`${v.resource}/`)) v.peers.push({ name: key.slice(v.resource.length + 1), connection: c.connection, role: c.role, disk: [...peerDisks].find(([k]) => k.startsWith(`${key}/`))?.[1] ?? "DUnknown" });
-  }
+  for (const r of parseEvents2(text).resources.values())
+    for (const d of r.devices)
+      volumes.push({
+        resource: r.name,
+        minor: d.minor ?? -1,
+        role: r.role ?? "Unknown",
+        disk: d.disk ?? "Unknown",
+        peers: r.connections.map((c) => ({
+          name: c.connName ?? `node ${c.peerNodeId}`,
+          connection: c.state ?? "Unknown",
+          role: c.peerRole ?? "Unknown",
+          disk: r.peerDevices.find((p) => p.peerNodeId === c.peerNodeId && p.volume === d.volume)?.peerDisk ?? "DUnknown",
+        })),
+      });
   return { source: "drbdsetup events2", volumes };
 }
 
@@ -77,12 +76,12 @@ export const defaultDrbdReader: DrbdReader = {
     } catch {
       return { source: "none", volumes: [], note: "no /proc/drbd: the drbd module is not loaded" };
     }
-    const state = parseProcDrbd(proc);
+    const state = statusFromProc(proc);
     if (state.version?.startsWith("8.")) return state;
     // DRBD 9's /proc/drbd has the version only
     if (!["/usr/sbin/drbdsetup", "/sbin/drbdsetup"].some((p) => existsSync(p))) return { ...state, note: "DRBD 9 needs drbdsetup (drbd-utils) to be read" };
     const r = await run(["drbdsetup", "events2", "--now", "all"], { timeoutMs });
     if (r.code !== 0) return { ...state, note: `drbdsetup events2: ${r.timedOut ? "no answer in time" : (r.stderr.trim() || `exit ${r.code}`)}` };
-    return { ...parseEvents2(r.stdout), version: state.version };
+    return { ...statusFromEvents2(r.stdout), version: state.version };
   },
 };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collectStatus, renderStatus } from "../../src/status/collect";
-import { parseEvents2, parseProcDrbd } from "../../src/status/drbd";
+import { statusFromEvents2, statusFromProc } from "../../src/status/drbd";
 import { haproxyServers, parseShowStat } from "../../src/status/haproxy";
 import { readNfsd } from "../../src/status/nfsd";
 
@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("hanfs status readers", () => {
   it("DRBD 8.4 from /proc/drbd, including an unconfigured minor", () => {
-    const s = parseProcDrbd(
+    const s = statusFromProc(
       "version: 8.4.11 (api:1/proto:86-101)\nsrcversion: X\n 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----\n    ns:0 nr:0 dw:0\n 1: cs:Unconfigured\n 2: cs:StandAlone ro:Secondary/Unknown ds:Outdated/DUnknown   r-----\n",
     );
     expect(s.version).toBe("8.4.11");
@@ -25,7 +25,7 @@ describe("hanfs status readers", () => {
   });
 
   it("DRBD 9 from events2 records, in any order, unknown keys ignored", () => {
-    const s = parseEvents2(
+    const s = statusFromEvents2(
       [
         "exists device name:r0 volume:0 minor:0 backing_dev:/dev/vdb disk:UpToDate client:no open:yes quorum:yes new-key:1",
         "exists connection name:r0 peer-node-id:1 conn-name:delta connection:Connected role:Secondary",
@@ -80,6 +80,7 @@ describe("hanfs status readers", () => {
       nfsPort: 9,
       timeoutMs: 1500,
       nfsdDir: join(dir, "absent"),
+      proc: join(dir, "absent"),
       drbd: { read: async () => ({ source: "none", volumes: [], note: "no /proc/drbd" }) },
     });
     expect(Date.now() - t).toBeLessThan(3000);
