@@ -1,6 +1,6 @@
-import { basename } from "node:path";
 import { isAgent, loadAgent } from "../agents/index";
 import { runAgent } from "./ocf/runtime";
+import { writeErr } from "./os/runtime";
 
 /**
  * One binary, many programs (busybox style): the name it was invoked by picks the program.
@@ -8,7 +8,8 @@ import { runAgent } from "./ocf/runtime";
  */
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const name = basename(process.argv0 || "");
+  // not node:path: under Bun every built-in module loaded costs start-up time on every call
+  const name = (process.argv0 || "").replace(/^.*\//, "");
   if (name === "haproxy-check") return (await import("./haproxy/check")).main(args, process.env);
   if (isAgent(name)) return runAgent(await loadAgent(name), args);
   const { cli } = await import("./cli/index");
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
+    writeErr(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },
 );

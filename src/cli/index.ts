@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AGENT_NAMES, isAgent, loadAgent, loadAllAgents } from "../../agents/index";
 import { metaDataXml } from "../ocf/metadata";
 import { runAgent } from "../ocf/runtime";
+import { RUNTIME } from "../os/runtime";
 import { VERSION } from "../version";
 import { install, uninstall } from "./install";
 
@@ -48,9 +49,9 @@ export async function cli(args: string[]): Promise<number> {
     });
   prog
     .command("version")
-    .description("print the hanfs version and the embedded Node.js runtime")
+    .description("print the hanfs version and the embedded JavaScript runtime")
     .action(() => {
-      process.stdout.write(`hanfs ${VERSION} (node ${process.version})\n`);
+      process.stdout.write(`hanfs ${VERSION} (${RUNTIME})\n`);
     });
   prog
     .command("haproxy-agent")

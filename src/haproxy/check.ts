@@ -5,6 +5,7 @@
  * Deliberately imports nothing heavy (no commander/execa): it runs every `inter` per server.
  */
 import { readFileSync } from "node:fs";
+import { writeErr } from "../os/runtime";
 import { ConfigError, type CheckSettings, DEFAULT_SETTINGS, parseConfig, settingsFor } from "./config";
 import { probeNfs } from "./probe";
 
@@ -21,7 +22,7 @@ export function loadSettings(path: string, proxy?: string, server?: string): Che
   return settingsFor(parseConfig(text, path), proxy, server);
 }
 
-export async function main(args: string[], env: NodeJS.ProcessEnv, err: (l: string) => void = (l) => void process.stderr.write(l + "\n")): Promise<number> {
+export async function main(args: string[], env: NodeJS.ProcessEnv, err: (l: string) => void = (l) => writeErr(l + "\n")): Promise<number> {
   const proxy = env.HAPROXY_PROXY_NAME;
   const server = env.HAPROXY_SERVER_NAME;
   const [, , addr, portStr] = args;

@@ -1,6 +1,7 @@
 import { OCF, OcfError } from "./codes";
 import { deadlineFromEnv } from "./deadline";
 import type { AgentDecl, Ctx, ParamDecls } from "./declare";
+import { writeErr, writeOut } from "../os/runtime";
 import { createLogger } from "./log";
 import { metaDataXml } from "./metadata";
 import { parseParams } from "./params";
@@ -9,7 +10,7 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const stdio: Io = { out: writeOut, err: writeErr };
 
 /** Actions every agent answers without parameters or a deadline. */
 const INFO_ACTIONS = new Set(["meta-data", "usage", "help", "methods"]);
