@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { OCF, fail } from "../../src/ocf/codes";
 import type { Ctx } from "../../src/ocf/declare";
 import type { ExportParams } from "./index";
+import { crypto } from "../../src/os/lazy";
 
 export type ExCtx = Ctx<ExportParams>;
 
@@ -24,7 +24,7 @@ export function exportIdOf(ctx: ExCtx, i: number): number {
     if (n < 1 || n > 65535) fail(OCF.ERR_CONFIGURED, `fsid ${n} cannot be a ganesha Export_Id (1-65535)`);
     return n;
   }
-  return 1000 + (createHash("sha256").update(dirsOf(ctx)[i]).digest().readUInt32BE(0) % 60000);
+  return 1000 + (crypto().createHash("sha256").update(dirsOf(ctx)[i]).digest().readUInt32BE(0) % 60000);
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._:-]/g, "_");

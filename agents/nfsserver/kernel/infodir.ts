@@ -1,8 +1,8 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run } from "../../../src/os/exec";
+import { crypto } from "../../../src/os/lazy";
 import { devString, isBelow, readMounts, topMountAt } from "../../../src/os/mountinfo";
 import type { NfsCtx } from "../common";
 import { VARLIB, uidOf } from "./paths";
@@ -23,7 +23,7 @@ export function prepareInfodir(dir: string) {
   for (const d of ["v4recovery", "nfsdcld", "statd/sm", "statd/sm.bak", "rpc_pipefs"]) mkdirSync(join(dir, d), { recursive: true });
   for (const f of ["etab", "xtab", "rmtab"]) if (!existsSync(join(dir, f))) writeFileSync(join(dir, f), "");
   // statd's NSM state number: must exist and survive failover (clients compare it)
-  if (!existsSync(join(dir, "statd/state"))) writeFileSync(join(dir, "statd/state"), randomBytes(4));
+  if (!existsSync(join(dir, "statd/state"))) writeFileSync(join(dir, "statd/state"), crypto().randomBytes(4));
   const statd = uidOf("statd");
   if (statd !== undefined) for (const d of ["statd", "statd/sm", "statd/sm.bak", "statd/state"]) chownSync(join(dir, d), statd, -1);
 }
