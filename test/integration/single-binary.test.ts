@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { PATH, agent, sh } from "./fixture";
 import { perTest } from "./per-test";
@@ -92,6 +93,24 @@ describe("output the reader does not take", () => {
     const got = Buffer.concat(chunks);
     expect(got.length).toBe(filled + Buffer.byteLength(want));
     expect(got.subarray(filled).toString()).toBe(want);
+  });
+});
+
+describe("syslog", () => {
+  it("an exit reason reaches a syslog stream socket, facility and tag as ocf_log has them", async () => {
+    const sock = t.s.path("log.sock");
+    const got: string[] = [];
+    const srv = createServer((c) => c.on("data", (d) => got.push(String(d))));
+    await new Promise<void>((r) => srv.listen(sock, r));
+    try {
+      // no device: exit 6, the reason logged as an error (daemon = 3, err = 3 → <27>)
+      const env = { ...OCF, HA_LOGFACILITY: "daemon", HANFS_SYSLOG_SOCKET: sock, OCF_RESKEY_directory: "/nonexistent", OCF_RESKEY_fstype: "ext4" };
+      expect(await runWith([t.agent, "monitor"], ["ignore", "ignore", "ignore"], env)).toBe(6);
+      for (const end = Date.now() + 5000; !got.join("").includes("\n") && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      expect(got.join("")).toMatch(/^<27>Filesystem\(fs\)\[\d+\]: ERROR: required parameter 'device' is not set\n$/);
+    } finally {
+      srv.close();
+    }
   });
 });
 
