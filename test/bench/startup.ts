@@ -77,4 +77,7 @@ export function startupTable(rows: StartupRow[]) {
     const step = (x: number, y: number) => (i ? `${x - y >= 0 ? "+" : ""}${f(x - y)}` : "");
     console.log(`  ${r.exe.padEnd(36)} ${`${f(r.ms)} ms`.padStart(9)} ${step(r.ms, b[i - 1]?.ms).padStart(7)}   CPU ${`${f(r.cpuMs)} ms`.padStart(9)} ${step(r.cpuMs, b[i - 1]?.cpuMs).padStart(7)}   RSS ${`${f(r.rssMb)} MB`.padStart(8)}`);
   });
+  // what is hanfs's own to cut: the monitor over an empty Bun executable (load-independent-ish in CPU)
+  const [empty, mon] = [b[0], b[b.length - 1]];
+  console.log(`  hanfs's own share of a monitor: ${f(mon.ms - empty.ms)} ms wall, ${f(mon.cpuMs - empty.cpuMs)} ms CPU (${f((mon.cpuMs - empty.cpuMs) / mon.cpuMs * 100, 0)} % of its CPU)`);
 }
