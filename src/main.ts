@@ -1,7 +1,7 @@
-import { basename } from "node:path";
 import { isAgent, loadAgent } from "../agents/index";
 import { countFromProcessStart } from "./ocf/deadline";
 import { isProgram, loadProgram } from "./programs/index";
+import { writeErr } from "./os/runtime";
 
 /**
  * One binary, many programs (busybox style): the name it was invoked by picks the program.
@@ -11,7 +11,8 @@ import { isProgram, loadProgram } from "./programs/index";
 async function main(): Promise<number> {
   countFromProcessStart();
   const args = process.argv.slice(2);
-  const name = basename(process.argv0 || "");
+  // not node:path: under Bun every built-in module loaded costs start-up time on every call
+  const name = (process.argv0 || "").replace(/^.*\//, "");
   if (isAgent(name)) return (await import("./ocf/runtime")).runAgent(await loadAgent(name), args);
   if (isProgram(name)) return (await import("./programs/program")).runProgram(await loadProgram(name), args);
   const { cli } = await import("./cli/index");
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
+    writeErr(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },
 );

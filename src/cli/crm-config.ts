@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeErr, writeOut } from "../os/runtime";
 import type { Command } from "commander";
 import { renderCrm } from "../config/crm";
 import { renderDrbd } from "../config/drbd-res";
@@ -65,9 +66,9 @@ export function registerCrmConfig(prog: Command, done: (code: number) => void): 
     .action(async (o: Flags) => done(await crmConfig(o)));
 }
 
-const err = (l: string) => void process.stderr.write(l + "\n");
+const err = (l: string) => writeErr(l + "\n");
 
-export async function crmConfig(o: Flags, out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+export async function crmConfig(o: Flags, out: (s: string) => void = writeOut): Promise<number> {
   if (o.example) {
     out(JSON.stringify(EXAMPLE, null, 2) + "\n");
     return 0;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { AGENT_NAMES, isAgent, loadAgent, loadAllAgents } from "../../agents/index";
 import { metaDataXml } from "../ocf/metadata";
 import { runAgent } from "../ocf/runtime";
+import { RUNTIME, writeErr, writeOut } from "../os/runtime";
 import { VERSION } from "../version";
 import { registerCrmConfig } from "./crm-config";
 import { install, uninstall } from "./install";
@@ -21,20 +22,20 @@ export async function cli(args: string[]): Promise<number> {
     .description("install the binary under ROOT/usr/lib/hanfs and link every agent into ROOT/usr/lib/ocf/resource.d/hanfs")
     .option("--root <dir>", "install root", "/")
     .action((o: { root: string }) => {
-      code = install(o.root, (l) => process.stdout.write(l + "\n"));
+      code = install(o.root, (l) => writeOut(l + "\n"));
     });
   prog
     .command("uninstall")
     .description("remove what `hanfs install` made under ROOT")
     .option("--root <dir>", "install root", "/")
     .action((o: { root: string }) => {
-      code = uninstall(o.root, (l) => process.stdout.write(l + "\n"));
+      code = uninstall(o.root, (l) => writeOut(l + "\n"));
     });
   prog
     .command("list")
     .description("list the agents this binary provides")
     .action(async () => {
-      for (const [name, a] of Object.entries(await loadAllAgents())) process.stdout.write(`ocf:hanfs:${name}\t${a.shortdesc}\n`);
+      for (const [name, a] of Object.entries(await loadAllAgents())) writeOut(`ocf:hanfs:${name}\t${a.shortdesc}\n`);
     });
   prog
     .command("meta-data")
@@ -42,17 +43,17 @@ export async function cli(args: string[]): Promise<number> {
     .description("print an agent's OCF meta-data XML")
     .action(async (name: string) => {
       if (!isAgent(name)) {
-        process.stderr.write(`hanfs: unknown agent '${name}' (known: ${AGENT_NAMES.join(", ")})\n`);
+        writeErr(`hanfs: unknown agent '${name}' (known: ${AGENT_NAMES.join(", ")})\n`);
         code = 2;
         return;
       }
-      process.stdout.write(metaDataXml(await loadAgent(name)));
+      writeOut(metaDataXml(await loadAgent(name)));
     });
   prog
     .command("version")
-    .description("print the hanfs version and the embedded Node.js runtime")
+    .description("print the hanfs version and the embedded JavaScript runtime")
     .action(() => {
-      process.stdout.write(`hanfs ${VERSION} (node ${process.version})\n`);
+      writeOut(`hanfs ${VERSION} (${RUNTIME})\n`);
     });
   prog
     .command("haproxy-agent")
@@ -76,7 +77,7 @@ export async function cli(args: string[]): Promise<number> {
     .description("run an agent action directly (what the OCF symlinks do)")
     .action(async (name: string, action: string) => {
       if (!isAgent(name)) {
-        process.stderr.write(`hanfs: unknown agent '${name}'\n`);
+        writeErr(`hanfs: unknown agent '${name}'\n`);
         code = 2;
         return;
       }

@@ -2,18 +2,10 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join, relative } from "node:path";
 import { AGENT_NAMES } from "../../agents/index";
 import { PROGRAM_NAMES, programPath } from "../programs/index";
+import { isSingleBinary } from "../os/runtime";
 
 const BIN = "usr/lib/hanfs/hanfs";
 const PROVIDER = "usr/lib/ocf/resource.d/hanfs";
-
-function isSea(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("node:sea").isSea();
-  } catch {
-    return false;
-  }
-}
 
 function sameFile(a: string, b: string): boolean {
   if (!existsSync(b) || statSync(a).size !== statSync(b).size) return false;
@@ -33,7 +25,7 @@ function link(target: string, at: string, say: (l: string) => void) {
 }
 
 export function install(root: string, say: (l: string) => void, self = process.execPath): number {
-  if (!isSea() && !process.env.HANFS_INSTALL_SELF) {
+  if (!isSingleBinary() && !process.env.HANFS_INSTALL_SELF) {
     say("hanfs install: this is not the single-file build (run `npm run build` and use dist/hanfs)");
     return 5;
   }

@@ -1,5 +1,6 @@
 /** `hanfs status`: one screen (or --json) about this node's part of the NFS service. Exit 0 unless the flags are wrong. */
 import type { Command } from "commander";
+import { writeErr, writeOut } from "../os/runtime";
 
 interface Flags {
   json?: boolean;
@@ -22,12 +23,12 @@ export function registerStatus(prog: Command, done: (code: number) => void): voi
       const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.nfs);
       const t = Number(o.timeoutMs);
       if (!m || +m[2] < 1 || +m[2] > 65535 || !Number.isInteger(t) || t < 50 || t > 60_000) {
-        process.stderr.write(`hanfs status: --nfs must be ADDRESS:PORT and --timeout-ms 50..60000\n`);
+        writeErr(`hanfs status: --nfs must be ADDRESS:PORT and --timeout-ms 50..60000\n`);
         return done(2);
       }
       const { collectStatus, renderStatus } = await import("../status/collect");
       const s = await collectStatus({ mount: o.mount, nfsHost: m[1].replace(/^\[|\]$/g, ""), nfsPort: +m[2], haproxySocket: o.haproxySocket, timeoutMs: t });
-      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + "\n" : renderStatus(s));
+      writeOut(o.json ? JSON.stringify(s, null, 2) + "\n" : renderStatus(s));
       done(0);
     });
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Deadline } from "../ocf/deadline";
 import { defineProgram, runProgram } from "../programs/program";
 import { ExitError } from "../programs/runtime";
+import { writeErr, writeOut } from "../os/runtime";
 import { ConfigError, type CheckSettings, DEFAULT_SETTINGS, parseConfig, settingsFor } from "./config";
 import { probeNfs } from "./probe";
 
@@ -58,6 +59,6 @@ export const haproxyCheck = defineProgram<{ addr: string; port: number; s: Check
 });
 
 /** In-process entry for tests: stderr lines go to `err` (without their newline). */
-export function main(args: string[], env: NodeJS.ProcessEnv, err: (l: string) => void = (l) => void process.stderr.write(l + "\n")): Promise<number> {
-  return runProgram(haproxyCheck, args, env, { out: (s) => void process.stdout.write(s), err: (s) => err(s.replace(/\n$/, "")) });
+export function main(args: string[], env: NodeJS.ProcessEnv, err: (l: string) => void = (l) => writeErr(l + "\n")): Promise<number> {
+  return runProgram(haproxyCheck, args, env, { out: writeOut, err: (s) => err(s.replace(/\n$/, "")) });
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { release } from "node:os";
+import { os } from "./lazy";
 
 /**
  * Can this node mount `fstype`? Yes when the kernel has it (/proc/filesystems), a mount helper
@@ -11,7 +11,7 @@ export function knownFstype(fstype: string, root = ""): boolean {
   const procFs = readOr(`${root}/proc/filesystems`);
   if (procFs.split("\n").some((l) => l.split("\t").pop() === t)) return true;
   for (const d of ["/sbin", "/usr/sbin", "/bin", "/usr/bin"]) if (existsSync(`${root}${d}/mount.${fstype}`)) return true;
-  const mods = `${root}/lib/modules/${release()}`;
+  const mods = `${root}/lib/modules/${os().release()}`;
   const re = new RegExp(`/fs/${t.replace(/[^A-Za-z0-9_-]/g, "")}(/|\\.ko)`);
   return re.test(readOr(`${mods}/modules.dep`)) || re.test(readOr(`${mods}/modules.builtin`));
 }

@@ -15,8 +15,11 @@ export interface Mount {
   superOptions: string;
 }
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
-export const unescapeOctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+/**
+ * mountinfo escapes space, tab, newline and backslash as \ooo octal. Most fields have none, and a
+ * replace with a callback is the costliest step of a depth-0 monitor under Bun: skip it then.
+ */
+export const unescapeOctal = (s: string) => (s.includes("\\") ? s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))) : s);
 
 export function parseMountinfo(text: string): Mount[] {
   const out: Mount[] = [];

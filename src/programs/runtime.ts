@@ -1,5 +1,6 @@
 import type { Deadline } from "../ocf/deadline";
 import { createLogger, type Level, type Logger } from "../ocf/log";
+import { writeErr, writeOut } from "../os/runtime";
 
 /**
  * What every program of the binary shares, OCF agents and helpers alike: a deadline with a
@@ -18,7 +19,7 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
-export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+export const stdio: Io = { out: writeOut, err: writeErr };
 
 /** What a running program gets from the runtime. */
 export interface Session {

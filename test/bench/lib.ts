@@ -23,7 +23,12 @@ const median = (xs: number[]) => {
  * drift of the machine's load hits both alike; the median is over both passes.
  */
 export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3, within: string[] = []): Map<string, number> {
-  const all = new Map(cmds.map((c) => [c.name, [] as number[]]));
+  return new Map([...timeDetailed(cmds, runs, warmup, within)].map(([k, v]) => [k, v.ms]));
+}
+
+/** timeInterleaved with CPU time too (user + system, mean of each pass, averaged). */
+export function timeDetailed(cmds: Cmd[], runs = 40, warmup = 3, within: string[] = []): Map<string, { ms: number; cpuMs: number }> {
+  const all = new Map(cmds.map((c) => [c.name, { times: [] as number[], cpu: [] as number[] }]));
   for (const order of [cmds, [...cmds].reverse()]) {
     for (const c of order) {
       const out = `/tmp/hanfs-bench-${process.pid}.json`;
@@ -34,10 +39,34 @@ export function timeInterleaved(cmds: Cmd[], runs = 40, warmup = 3, within: stri
       const res = JSON.parse(readFileSync(out, "utf8")).results[0];
       rmSync(out, { force: true });
       if (res.exit_codes.some((x: number) => x !== c.expect)) throw new Error(`${c.name}: exit ${res.exit_codes[0]}, expected ${c.expect}`);
-      all.get(c.name)!.push(...res.times.map((t: number) => t * 1000));
+      all.get(c.name)!.times.push(...res.times.map((t: number) => t * 1000));
+      all.get(c.name)!.cpu.push((res.user + res.system) * 1000);
     }
   }
-  return new Map([...all].map(([k, v]) => [k, median(v)]));
+  return new Map([...all].map(([k, v]) => [k, { ms: median(v.times), cpuMs: v.cpu.reduce((a, b) => a + b, 0) / v.cpu.length }]));
+}
+
+/** Median peak resident set size (MB, ru_maxrss from GNU time) of `runs` runs of a command. */
+export function rssOf(c: Cmd, within: string[] = [], runs = 10): number {
+  const kb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const argv = [...within, "/usr/bin/time", "-f", "rss=%M", ...c.argv];
+    const r = spawnSync(argv[0], argv.slice(1), { env: c.env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], timeout: 60_000 });
+    const m = /rss=(\d+)\s*$/.exec(r.stderr);
+    if (!m) throw new Error(`${c.name} under time: exit ${r.status} ${r.stderr}`);
+    kb.push(Number(m[1]));
+  }
+  return median(kb) / 1024;
+}
+
+/**
+ * Drop a file's pages from the page cache (written back first), as after a reboot. Pages a build
+ * or install has just written sit in large folios that the kernel maps whole on a page fault, so
+ * right after `npm run build` either binary shows ~20 % more RSS than the same binary read back.
+ */
+export function dropCache(file: string) {
+  sh(["sync", file]);
+  sh(["dd", `if=${file}`, "iflag=nocache", "count=0", "status=none"]);
 }
 
 /** Same, timed from this process (fallback and for commands hyperfine cannot split). */

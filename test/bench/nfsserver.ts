@@ -2,17 +2,19 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Box, agentIn } from "../integration/ganesha-fixture";
 import { Scratch, sh } from "../integration/fixture";
-import { PATH, execsOf, timeInterleaved, type Cmd, type Row } from "./lib";
+import { PATH, dropCache, type Row } from "./lib";
+import { EXES, NODE_BIN, measureStartup, nodeLinks, type StartupRow } from "./startup";
 
 const BIN = resolve(__dirname, "../../dist/hanfs");
 const HB = "/usr/lib/ocf/resource.d/heartbeat/nfsserver";
 
 /**
- * nfsserver monitor: hanfs against a running nfs-ganesha (a real RPC NULL round trip) and heartbeat
- * nfsserver on a fake kernel interface (tmpfs on /proc/fs/nfsd: it has no real server to look at,
- * which is its cheapest path). Both run inside one test host's namespaces, timed by hyperfine there.
+ * nfsserver monitor: hanfs (Bun and Node SEA) against a running nfs-ganesha (a real RPC NULL round
+ * trip) and heartbeat nfsserver on a fake kernel interface (tmpfs on /proc/fs/nfsd: it has no real
+ * server to look at, which is its cheapest path); haproxy-check of the same ganesha (Bun and Node
+ * SEA; heartbeat has none). All run inside one test host's namespaces, timed by hyperfine there.
  */
-export async function benchNfsserver(rows: Row[], verdicts: string[]) {
+export async function benchNfsserver(rows: Row[], verdicts: string[], startup: StartupRow[]) {
   const s = new Scratch();
   const sw = new Box("bsw", undefined, s);
   const host = new Box("bnfs", "198.51.100.30", s);
@@ -35,16 +37,29 @@ export async function benchNfsserver(rows: Row[], verdicts: string[]) {
     const init = s.path("nfs-kernel-server");
     writeFileSync(init, "#!/bin/sh\nexit 3\n");
     chmodSync(init, 0o755);
-    const cmds: Cmd[] = [
-      { name: "hanfs", argv: [hanfs, "monitor"], env: env(Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v]))), expect: 0 },
-      { name: "heartbeat", argv: [HB, "monitor"], env: env({ OCF_RESKEY_nfs_init_script: init }), expect: 7 },
-    ];
+    const node = nodeLinks(s.dir, ["nfsserver", "haproxy-check"]);
+    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) dropCache(f);
+    const hanfsEnv = env(Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])));
     const within = ["nsenter", "-t", String(host.pid), "-n", "-m", "-u", "-p", "--"];
-    const t = timeInterleaved(cmds, 40, 3, within);
-    const [he, ae] = cmds.map((c) => execsOf(c, within));
-    rows.push({ what: "nfsserver monitor (hanfs: RPC NULL to ganesha; heartbeat: fake kernel, 7)", hanfs: t.get("hanfs")!, anchor: t.get("heartbeat")!, unit: "ms" });
-    rows.push({ what: "nfsserver monitor: execs per call", hanfs: he, anchor: ae, unit: "" });
-    verdicts.push(`${he === 1 ? "PASS" : "FAIL"} nfsserver monitor execs ${he} (goal exactly 1: it forks nothing)`);
+    const mon = measureStartup("nfsserver monitor", [
+      { name: EXES[0], argv: [hanfs, "monitor"], env: hanfsEnv, expect: 0 },
+      { name: EXES[1], argv: [node.nfsserver, "monitor"], env: hanfsEnv, expect: 0 },
+      { name: EXES[2], argv: [HB, "monitor"], env: env({ OCF_RESKEY_nfs_init_script: init }), expect: 7 },
+    ], within);
+    startup.push(...mon);
+    rows.push({ what: "nfsserver monitor (hanfs: RPC NULL to ganesha; heartbeat: fake kernel, 7)", hanfs: mon[0].ms, anchor: mon[2].ms, unit: "ms" });
+    rows.push({ what: "nfsserver monitor: execs per call", hanfs: mon[0].execs, anchor: mon[2].execs, unit: "" });
+    verdicts.push(`${mon[0].execs === 1 ? "PASS" : "FAIL"} nfsserver monitor execs ${mon[0].execs} (goal exactly 1: it forks nothing)`);
+    verdicts.push(`${mon[0].ms < mon[1].ms ? "PASS" : "FAIL"} nfsserver monitor ${mon[0].ms.toFixed(1)} ms on Bun, ${mon[1].ms.toFixed(1)} ms on the Node SEA (goal: faster)`);
+    // haproxy-check as haproxy runs it: argv of addresses, environment replaced, default settings
+    const checkEnv = { PATH: "/usr/bin:/bin", HANFS_CHECK_CONF: s.path("no-such.conf"), HAPROXY_PROXY_NAME: "nfs", HAPROXY_SERVER_NAME: "bnfs" };
+    const args = ["198.51.100.100", "2049", "198.51.100.30", "2049"];
+    const chk = measureStartup("haproxy-check (ganesha up)", [
+      { name: EXES[0], argv: [join(root, "usr/lib/hanfs/haproxy-check"), ...args], env: checkEnv, expect: 0 },
+      { name: EXES[1], argv: [node["haproxy-check"], ...args], env: checkEnv, expect: 0 },
+    ], within);
+    startup.push(...chk);
+    verdicts.push(`${chk[0].ms < chk[1].ms ? "PASS" : "FAIL"} haproxy-check ${chk[0].ms.toFixed(1)} ms on Bun, ${chk[1].ms.toFixed(1)} ms on the Node SEA (goal: faster)`);
     await agentIn(host, hanfs, "stop", params);
   } finally {
     s.cleanup();
