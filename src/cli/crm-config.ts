@@ -66,9 +66,8 @@ export function registerCrmConfig(prog: Command, done: (code: number) => void): 
     .action(async (o: Flags) => done(await crmConfig(o)));
 }
 
-const err = (l: string) => writeErr(l + "\n");
 
-export async function crmConfig(o: Flags, out: (s: string) => void = writeOut): Promise<number> {
+export async function crmConfig(o: Flags, out: (s: string) => void = writeOut, err: (l: string) => void = (l) => writeErr(l + "\n")): Promise<number> {
   if (o.example) {
     out(JSON.stringify(EXAMPLE, null, 2) + "\n");
     return 0;

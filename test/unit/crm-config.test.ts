@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { crmConfig } from "../../src/cli/crm-config";
 import { renderDrbd } from "../../src/config/drbd-res";
 import { pcsCommands, shQuote } from "../../src/config/pcs";
@@ -15,17 +15,14 @@ async function run(flags: Record<string, unknown>, file?: TopologyFile) {
   const dir = mkdtempSync(join(tmpdir(), "hanfs-crm-config-test-"));
   let stdout = "";
   let stderr = "";
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
+  {
     if (file) {
       const p = join(dir, "topo.json");
       require("node:fs").writeFileSync(p, JSON.stringify(file));
       flags = { config: p, ...flags };
     }
-    const code = await crmConfig(flags, (s) => (stdout += s));
+    const code = await crmConfig(flags, (s) => (stdout += s), (l) => (stderr += l + "\n"));
     return { code, stdout, stderr, dir };
-  } finally {
-    spy.mockRestore();
   }
 }
 const dirs: string[] = [];
