@@ -31,10 +31,12 @@ export interface ViewSpec {
   peers: string[];
   /** nodes that may stay Promoted: this node, plus other UpToDate nodes on DRBD 9 */
   keep: string[];
+  /** the promotable clone's id when given (--master-id); else found by drbd_resource */
+  clone?: string;
 }
 
 export function clusterView(cib: El, mon: El | undefined, s: ViewSpec): ClusterView {
-  const p = promotableFor(cib, s.res);
+  const p = s.clone ? { ok: true as const, clone: s.clone } : promotableFor(cib, s.res);
   if (!p.ok) return p;
   const nodes = cibNodes(cib);
   // 8.4 may not name the peer; in a two-node cluster the other node is it (as linbit assumes)
