@@ -21,7 +21,12 @@ export const CALL_LIMIT_MS = 30_000;
 /** events2 answers from the kernel at once; longer means something is stuck. */
 const EVENTS2_LIMIT_MS = 15_000;
 
-export const toolEnv = (ctx: Pick<DrbdCtx, "env">): NodeJS.ProcessEnv => ({ PATH: ctx.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" });
+/** The tools' environment: PATH and the C locale; the test-only overrides (HANFS_PROC_DRBD, CIB_file) pass through. */
+export function toolEnv(ctx: Pick<DrbdCtx, "env">): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { PATH: ctx.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
+  for (const k of ["HANFS_PROC_DRBD", "CIB_file"]) if (ctx.env[k]) e[k] = ctx.env[k];
+  return e;
+}
 
 export interface Call {
   argv: string[];

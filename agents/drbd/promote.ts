@@ -18,8 +18,10 @@ export async function promote(ctx: DrbdCtx): Promise<number> {
   await checkClone(ctx, seen0.family);
   const allowTwo = (ctx.meta.promoted_max ?? 1) > 1;
   let last = "";
-  for (let first = true; ; first = false) {
-    if (!first && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} not promoted before the timeout: ${last}`);
+  for (let round = 0, failed = false; ; round++) {
+    const first = round === 0;
+    if ((failed || round > 3) && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} not promoted before the timeout: ${last}`);
+    failed = false;
     const seen = first ? seen0 : await readState(ctx, "exact");
     const step = promoteStep(seen.r, { ...stateOpts(ctx), allowTwoPrimaries: allowTwo, firstTry: first, failEarlyIfPeerPrimary: ctx.params.fail_promote_early_if_peer_primary });
     if (step.kind === "done") break;
@@ -29,6 +31,7 @@ export async function promote(ctx: DrbdCtx): Promise<number> {
     }
     if (step.kind === "wait") {
       last = step.reason;
+      failed = true;
       ctx.log.info(`${res}: ${step.reason}; retrying`);
       continue;
     }
@@ -37,7 +40,10 @@ export async function promote(ctx: DrbdCtx): Promise<number> {
       await rescore(ctx, await readState(ctx, "exact"));
       return fail(OCF.ERR_GENERIC, `refusing to be promoted without access to UpToDate data: ${c.text}`);
     }
-    if (!c.ok) last = c.text;
+    if (!c.ok) {
+      last = c.text;
+      failed = true;
+    }
   }
   if (ctx.params.connect_only_after_promote) {
     const c = await drbdadm(ctx, ["adjust", res]);
@@ -53,8 +59,9 @@ export async function promote(ctx: DrbdCtx): Promise<number> {
 export async function demote(ctx: DrbdCtx): Promise<number> {
   const res = ctx.params.drbd_resource;
   let last = "";
-  for (let first = true; ; first = false) {
-    if (!first && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} still Primary at the demote timeout: ${last}`);
+  for (let round = 0, failed = false; ; round++) {
+    if ((failed || round > 3) && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} still Primary at the demote timeout: ${last}`);
+    failed = false;
     const seen = await readState(ctx, "exact");
     if (!seen.r) return fail(OCF.ERR_GENERIC, `cannot demote ${res}: it is not running`);
     if (seen.r.role !== "Primary") {
@@ -62,6 +69,9 @@ export async function demote(ctx: DrbdCtx): Promise<number> {
       return OCF.SUCCESS;
     }
     const c = await drbdadm(ctx, ["secondary", res]);
-    if (!c.ok) last = c.text;
+    if (!c.ok) {
+      last = c.text;
+      failed = true;
+    }
   }
 }

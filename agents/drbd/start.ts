@@ -28,8 +28,10 @@ async function bringUp(ctx: DrbdCtx, family: "8.4" | "9"): Promise<Seen> {
   const attach = family === "8.4" ? ["attach", res] : ["adjust", "--skip-net", res];
   let attaches = 0;
   let last = "";
-  for (let first = true; ; first = false) {
-    if (!first && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} did not come up before the start timeout: ${last}`);
+  // re-read at once after a step that worked; pace (1 s) after one that failed, and on and on
+  for (let round = 0, failed = false; ; round++) {
+    if ((failed || round > 6) && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} did not come up before the start timeout: ${last}`);
+    failed = false;
     const seen = await readState(ctx, "exact");
     const r = seen.r;
     let steps: string[][];
@@ -45,6 +47,7 @@ async function bringUp(ctx: DrbdCtx, family: "8.4" | "9"): Promise<Seen> {
       const c = await drbdadm(ctx, step);
       if (!c.ok) {
         last = c.text;
+        failed = true;
         break;
       }
     }

@@ -14,8 +14,9 @@ import type { DrbdParams } from "./params";
 async function takeDown(ctx: DrbdBase, useConfig: boolean) {
   const res = ctx.params.drbd_resource;
   let last = "";
-  for (let first = true; ; first = false) {
-    if (!first && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} is still configured in the kernel at the stop timeout: ${last}`);
+  for (let round = 0, failed = false; ; round++) {
+    if ((failed || round > 4) && !(await pause(ctx))) return fail(OCF.ERR_GENERIC, `${res} is still configured in the kernel at the stop timeout: ${last}`);
+    failed = false;
     const seen = await readState(ctx, "exact");
     if (!seen.r) return;
     const verb = seen.r.role === "Primary" ? "secondary" : "down";
@@ -23,7 +24,10 @@ async function takeDown(ctx: DrbdBase, useConfig: boolean) {
     const a = useConfig ? await drbdadm(ctx, [verb, res]) : undefined;
     if (a?.ok) continue;
     const s = await drbdsetup(ctx, [verb, res]);
-    if (!s.ok) last = a ? `${a.text}; ${s.text}` : s.text;
+    if (!s.ok) {
+      last = a ? `${a.text}; ${s.text}` : s.text;
+      failed = true;
+    }
   }
 }
 

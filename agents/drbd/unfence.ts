@@ -23,7 +23,7 @@ export async function unfenceNow(ctx: DrbdCtx, family: "8.4" | "9", minors: numb
       mode: "unfence",
       env: { family, resource: ctx.params.drbd_resource, peers: [], upToDatePeers: [], minors, conf: ctx.params.drbdconf },
       args,
-      tools: { ...toolEnv(ctx), ...(ctx.env.HANFS_PROC_DRBD ? { HANFS_PROC_DRBD: ctx.env.HANFS_PROC_DRBD } : {}), ...(ctx.env.CIB_file ? { CIB_file: ctx.env.CIB_file } : {}) },
+      tools: toolEnv(ctx),
       me: ctx.meta.on_node,
     },
     { deadline: Deadline.within(ms), log: ctx.log },

@@ -39,6 +39,8 @@ export function clusterView(cib: El, mon: El | undefined, s: ViewSpec): ClusterV
   const p = s.clone ? { ok: true as const, clone: s.clone } : promotableFor(cib, s.res);
   if (!p.ok) return p;
   const nodes = cibNodes(cib);
+  // a constraint keeping a name the cluster does not know would ban every node
+  if (!nodes.has(s.me)) return { ok: false, reason: `this node's name ${s.me} is not a node of the cluster (crm_node -n and the CIB disagree)` };
   // 8.4 may not name the peer; in a two-node cluster the other node is it (as linbit assumes)
   const others = [...nodes.keys()].filter((n) => n !== s.me);
   const peerNames = s.peers.length ? s.peers : others.length === 1 ? others : [];
