@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { drbd } from "../../agents/drbd/index";
 import { runAgent } from "../../src/ocf/runtime";
@@ -252,6 +253,29 @@ describe("start, monitor, promote, demote, stop on DRBD 8.4", () => {
     expect((await act("notify", lists, { stop_outdates_secondary: "true" })).code).toBe(0);
     expect(f.state().res.r0.disk).toBe("Outdated");
     expect(f.state().score).toBeNull();
+  });
+});
+
+describe("unfence_if_all_uptodate", () => {
+  it("a Primary with every disk UpToDate removes the fence constraint once per all-UpToDate period", async () => {
+    f = await FakeDrbd.create();
+    const cib = `${f.dir}/cib.xml`;
+    copyFileSync(join(__dirname, "fixtures/cib/constraint.cib.xml"), cib);
+    const has = () => readFileSync(cib, "utf8").includes('id="drbd-fence-by-handler-r0-ms_drbd_r0"');
+    expect(has()).toBe(true);
+    f.up({ role: "Primary", conn: "SyncSource", peerDisk: "Inconsistent" });
+    const opts = { ...monitorEnv("Promoted"), CIB_file: cib, OCF_RESKEY_CRM_meta_on_node: "delta" };
+    const params = { unfence_if_all_uptodate: "true" };
+    expect((await act("monitor", opts, params)).code).toBe(191);
+    expect(has()).toBe(true);
+    f.set((_s, r) => Object.assign(r, { conn: "Connected", peerDisk: "UpToDate" }));
+    expect((await act("monitor", opts, params)).code).toBe(8);
+    expect(has()).toBe(false);
+    expect(record().unfenced).toBe(true);
+    // put it back by hand: the next monitors of the same all-UpToDate period leave it (once per period)
+    copyFileSync(join(__dirname, "fixtures/cib/constraint.cib.xml"), cib);
+    expect((await act("monitor", opts, params)).code).toBe(8);
+    expect(has()).toBe(true);
   });
 });
 
