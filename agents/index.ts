@@ -12,6 +12,7 @@ const LOADERS: Record<string, () => Promise<AnyAgent>> = {
   Filesystem: () => import("./Filesystem/index").then((m) => m.Filesystem),
   nfsserver: () => import("./nfsserver/index").then((m) => m.nfsserver),
   exportfs: () => import("./exportfs/index").then((m) => m.exportfs),
+  drbd: () => import("./drbd/index").then((m) => m.drbd),
 };
 
 export const AGENT_NAMES = Object.keys(LOADERS);

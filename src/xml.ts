@@ -83,3 +83,10 @@ export function first(el: El, name: string): El | undefined {
 
 /** Direct children with this name. */
 export const kids = (el: El, name: string): El[] => el.children.filter((c) => c.name === name);
+
+/** An element back as XML (attributes in their order, text escaped): to put back what was removed. */
+export function toXml(el: El): string {
+  const attrs = Object.entries(el.attrs).map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join("");
+  const inner = escapeXml(el.text.trim() ? el.text : "") + el.children.map(toXml).join("");
+  return inner ? `<${el.name}${attrs}>${inner}</${el.name}>` : `<${el.name}${attrs}/>`;
+}

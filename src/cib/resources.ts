@@ -43,3 +43,13 @@ export function promotedNodes(mon: El, clone: string): string[] {
     .filter((r) => PROMOTED.has(r.attrs.role ?? ""))
     .flatMap((r) => kids(r, "node").map((n) => n.attrs.name));
 }
+
+/**
+ * Nodes where crm_mon shows an instance of the clone that holds primitive `primitive` Promoted (the
+ * agent knows its primitive's id, OCF_RESOURCE_INSTANCE, not the clone's).
+ */
+export function promotedNodesOfPrimitive(mon: El, primitive: string): string[] {
+  const rscs = first(mon, "resources");
+  const c = rscs && all(rscs, "clone").find((x) => kids(x, "resource").some((r) => r.attrs.id === primitive || r.attrs.id?.startsWith(`${primitive}:`)));
+  return c ? promotedNodes(mon, c.attrs.id) : [];
+}

@@ -31,12 +31,16 @@ export interface ViewSpec {
   peers: string[];
   /** nodes that may stay Promoted: this node, plus other UpToDate nodes on DRBD 9 */
   keep: string[];
+  /** the promotable clone's id when given (--master-id); else found by drbd_resource */
+  clone?: string;
 }
 
 export function clusterView(cib: El, mon: El | undefined, s: ViewSpec): ClusterView {
-  const p = promotableFor(cib, s.res);
+  const p = s.clone ? { ok: true as const, clone: s.clone } : promotableFor(cib, s.res);
   if (!p.ok) return p;
   const nodes = cibNodes(cib);
+  // a constraint keeping a name the cluster does not know would ban every node
+  if (!nodes.has(s.me)) return { ok: false, reason: `this node's name ${s.me} is not a node of the cluster (crm_node -n and the CIB disagree)` };
   // 8.4 may not name the peer; in a two-node cluster the other node is it (as linbit assumes)
   const others = [...nodes.keys()].filter((n) => n !== s.me);
   const peerNames = s.peers.length ? s.peers : others.length === 1 ? others : [];

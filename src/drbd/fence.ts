@@ -31,6 +31,8 @@ export interface FenceInput {
   /** crm_mon shows the clone Promoted on a peer */
   peerPromoted: boolean;
   existing: Existing;
+  /** unfence: leave a constraint that bans this node (--unfence-only-if-owner-match) */
+  onlyIfOwner?: boolean;
 }
 
 export interface FenceDecision {
@@ -77,6 +79,7 @@ function decideFence(i: FenceInput): FenceDecision {
 function decideUnfence(i: FenceInput): FenceDecision {
   if (!i.cib) return d("none", 1, "cannot read the CIB");
   if (i.existing === "none") return d("none", 0, "no constraint in place");
+  if (i.onlyIfOwner && i.existing === "rejects-me") return d("none", 0, "the constraint bans this node and was placed by the peer: left to its owner (--unfence-only-if-owner-match)");
   const up = (xs: string[]) => xs.length > 0 && xs.every((x) => x === "UpToDate");
   if (up(i.local.disks) && up(i.peerDisks)) return d("remove", 0, "all disks UpToDate: removing the constraint");
   return d("none", 0, `not all disks UpToDate (local ${i.local.disks.join(",") || "unknown"}, peer ${i.peerDisks.join(",") || "unknown"}): the constraint stays`);

@@ -140,6 +140,30 @@ export function promoteRefusal(r: DrbdResource | undefined, o: StateOpts & { all
   return undefined;
 }
 
+/**
+ * One step of the promote loop, from the state read before each try:
+ *   done    already Primary
+ *   refuse  fail now: a disk DRBD would refuse (drbdsetup exit 17 territory), lost quorum, not
+ *           running; or a Primary peer after the first try with fail_promote_early_if_peer_primary
+ *   wait    a peer is Primary: DRBD may not have noticed yet that it crashed (retry until the deadline)
+ *   try     run `drbdadm primary`
+ * A Primary peer does not stop the first try: the try itself makes DRBD check the peer is alive.
+ */
+export type PromoteStep = { kind: "done" } | { kind: "try" } | { kind: "wait"; reason: string } | { kind: "refuse"; reason: string };
+
+export function promoteStep(
+  r: DrbdResource | undefined,
+  o: StateOpts & { allowTwoPrimaries?: boolean; firstTry: boolean; failEarlyIfPeerPrimary?: boolean },
+): PromoteStep {
+  if (r?.role === "Primary") return { kind: "done" };
+  const why = promoteRefusal(r, { ...o, allowTwoPrimaries: true });
+  if (why) return { kind: "refuse", reason: why };
+  const pri = facts(r!, o.diskConfigured).peers.find((x) => x.role === "Primary");
+  if (!pri || o.allowTwoPrimaries || o.firstTry) return { kind: "try" };
+  const reason = `${peerName(pri)} is still Primary`;
+  return o.failEarlyIfPeerPrimary ? { kind: "refuse", reason } : { kind: "wait", reason };
+}
+
 export const isPeerPrimary = (r: DrbdResource) => facts(r).somePeerPrimary;
 
 /** Every local and every disk-holding peer's volume UpToDate (unfence_if_all_uptodate, unfence). */

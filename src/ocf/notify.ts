@@ -38,10 +38,18 @@ export function parseNotify(env: NodeJS.ProcessEnv): Notify | undefined {
   const type = env[`${P}type`]?.trim();
   const operation = env[`${P}operation`]?.trim();
   if ((type !== "pre" && type !== "post") || !["start", "stop", "promote", "demote"].includes(operation ?? "")) return undefined;
+  return { type, operation: operation as NotifyOperation, ...notifyLists(env) };
+}
+
+/**
+ * The lists alone. Pacemaker 2.1.5 passes them to a clone's start, stop, promote and demote too when
+ * notify=true (test/unit/fixtures/pacemaker-2.1.5-live.json), as the transition saw them; empty lists
+ * when it passes none.
+ */
+export function notifyLists(env: NodeJS.ProcessEnv): Record<NotifyListName, NotifyList> {
   const list = (name: NotifyListName, part: keyof NotifyList) => {
     const legacy = LEGACY[name];
     return words(env[`${P}${name}_${part}`] ?? (legacy ? env[`${P}${legacy}_${part}`] : undefined));
   };
-  const lists = Object.fromEntries(NOTIFY_LISTS.map((n) => [n, { resource: list(n, "resource"), uname: list(n, "uname") }]));
-  return { type, operation: operation as NotifyOperation, ...(lists as Record<NotifyListName, NotifyList>) };
+  return Object.fromEntries(NOTIFY_LISTS.map((n) => [n, { resource: list(n, "resource"), uname: list(n, "uname") }])) as Record<NotifyListName, NotifyList>;
 }

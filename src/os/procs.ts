@@ -6,6 +6,8 @@ export interface ProcStat {
   comm: string;
   state: string;
   ppid: number;
+  /** start time in clock ticks since boot (field 22): a pid plus this names one process for good */
+  start: string;
 }
 
 export function procStat(pid: number, proc = "/proc"): ProcStat | undefined {
@@ -14,7 +16,7 @@ export function procStat(pid: number, proc = "/proc"): ProcStat | undefined {
     const open = s.indexOf("(");
     const close = s.lastIndexOf(")");
     const rest = s.slice(close + 2).split(" ");
-    return { pid, comm: s.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]) };
+    return { pid, comm: s.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), start: rest[19] ?? "" };
   } catch {
     return undefined;
   }

@@ -10,6 +10,8 @@ type AnyProgram = ProgramDecl<any, any>;
  */
 const PROGRAMS: Record<string, { dir: string; load: () => Promise<AnyProgram> }> = {
   "haproxy-check": { dir: "usr/lib/hanfs", load: () => import("../haproxy/check").then((m) => m.haproxyCheck) },
+  "drbd-fence-peer": { dir: "usr/lib/hanfs", load: () => import("../drbd/handler").then((m) => m.fencePeer) },
+  "drbd-unfence-peer": { dir: "usr/lib/hanfs", load: () => import("../drbd/handler").then((m) => m.unfencePeer) },
 };
 
 export const PROGRAM_NAMES = Object.keys(PROGRAMS);

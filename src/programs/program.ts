@@ -21,6 +21,8 @@ export interface ProgramDecl<S = unknown, C extends number = number> {
   /** level at which a reason is logged (syslog programs); default info for 0, else err. DRBD handlers
    *  need their own: fence-peer's 4 and 7 are successes */
   levelOf?: (code: C) => Level;
+  /** syslog facility from the settings (an option of the program); default HA_LOGFACILITY, else daemon */
+  facility?: (s: S) => string | undefined;
   /** log tag and subject of the reason line, from argv and environment before anything is checked */
   who(args: string[], env: NodeJS.ProcessEnv): string;
   /** argv and environment → settings; bad input throws ExitError (usage or configuration code) */
@@ -48,10 +50,11 @@ export async function runProgram<S, C extends number>(p: ProgramDecl<S, C>, args
     return p.failCode;
   }
   const { deadline, graceMs } = p.limits(s);
+  const facility = p.facility?.(s);
   return runBounded(
     {
       tag: who,
-      env,
+      env: facility ? { ...env, HA_LOGFACILITY: facility } : env,
       io,
       log: p.log,
       deadline,

@@ -133,3 +133,16 @@ export function installAgent(s: Scratch, name = "Filesystem"): string {
   return join(root, "usr/lib/ocf/resource.d/hanfs", name);
 }
 
+
+/**
+ * The real install path: an overlay over /usr/lib (inside the tests' private mount namespace, so the
+ * host's /usr/lib never changes) and `hanfs install --root /`. Returns what install printed; the
+ * overlay goes with removeUsrLibOverlay() (afterAll).
+ */
+export function installOverUsrLib(s: Scratch): string {
+  const [upper, work] = [s.mkdir("usr-lib-upper"), s.mkdir("usr-lib-work")];
+  sh(["mount", "-t", "overlay", "hanfs-usr-lib", "-o", `lowerdir=/usr/lib,upperdir=${upper},workdir=${work}`, "/usr/lib"]);
+  return sh([BIN, "install", "--root", "/"]);
+}
+
+export const removeUsrLibOverlay = () => spawnSync("umount", ["-l", "/usr/lib"], { timeout: 10_000 });

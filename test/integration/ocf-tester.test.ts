@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, Scratch, mountAt, sh } from "./fixture";
+import { BIN, Scratch, installOverUsrLib, mountAt, removeUsrLibOverlay, sh } from "./fixture";
 
 /**
  * The real install path: `hanfs install --root /` inside our private mount namespace, with an
@@ -10,14 +10,11 @@ let s: Scratch;
 const AGENT = "/usr/lib/ocf/resource.d/hanfs/Filesystem";
 beforeAll(() => {
   s = new Scratch();
-  const [upper, work] = [s.mkdir("upper"), s.mkdir("work")];
-  sh(["mount", "-t", "overlay", "hanfs-usr-lib", "-o", `lowerdir=/usr/lib,upperdir=${upper},workdir=${work}`, "/usr/lib"]);
-  const out = sh([BIN, "install", "--root", "/"]);
-  expect(out).toContain("installed /usr/lib/hanfs/hanfs");
+  expect(installOverUsrLib(s)).toContain("installed /usr/lib/hanfs/hanfs");
   expect(sh([BIN, "install", "--root", "/"])).not.toMatch(/installed|linked/); // idempotent
 });
 afterAll(() => {
-  spawnSync("umount", ["-l", "/usr/lib"], { timeout: 10_000 });
+  removeUsrLibOverlay();
   s.cleanup();
 });
 
