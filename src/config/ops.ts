@@ -25,25 +25,10 @@ export const MIN_TIMEOUT = 20;
 /** Actions written as `op` rows; the rest (meta-data, validate-all, reload) need none. */
 const WANTED = ["start", "stop", "promote", "demote", "notify", "monitor"];
 
-/**
- * Used only while ocf:hanfs:drbd is not in this binary: the timeouts linbit's drbd advertises.
- * When the agent is registered its declaration replaces this.
- */
-const DRBD_UNTIL_REGISTERED: Record<string, ActionDecl<ParamDecls>> = {
-  start: { timeout: 240 },
-  stop: { timeout: 100 },
-  promote: { timeout: 90 },
-  demote: { timeout: 90 },
-  notify: { timeout: 90 },
-  monitor: { timeout: 20, interval: 29, role: "Promoted", variants: [{ timeout: 20, interval: 31, role: "Unpromoted" }] },
-};
-
 /** Ops of hanfs agent `agent` (Filesystem, nfsserver, exportfs, drbd); `promotable` adds per-role monitors. */
 export async function agentOps(agent: string, promotable = false): Promise<Op[]> {
-  let actions: Record<string, ActionDecl<ParamDecls>>;
-  if (AGENT_NAMES.includes(agent)) actions = (await loadAgent(agent)).actions as Record<string, ActionDecl<ParamDecls>>;
-  else if (agent === "drbd") actions = DRBD_UNTIL_REGISTERED;
-  else throw new Error(`no agent ocf:hanfs:${agent}`);
+  if (!AGENT_NAMES.includes(agent)) throw new Error(`no agent ocf:hanfs:${agent}`);
+  const actions = (await loadAgent(agent)).actions as Record<string, ActionDecl<ParamDecls>>;
   const ops: Op[] = [];
   for (const name of WANTED) {
     const a = actions[name];

@@ -20,8 +20,6 @@ const REPO = resolve(__dirname, "../..");
 const ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", HOME: process.env.HOME ?? "/root" };
 const WALK = "/root/walk";
 const NODES = ["alpha", "delta"];
-/** until ocf:hanfs:drbd is registered, the walkthrough's configuration names it through this double */
-const DRBD_DOUBLE = !AGENT_NAMES.includes("drbd");
 
 interface Step {
   name: string;
@@ -67,7 +65,6 @@ function steps(readme: Map<string, string[]>, requiredParams: Record<string, str
   for (const a of AGENT_NAMES)
     s.push({ name: `create-${a}`, cmd: `pcs -f /root/agents.xml resource create t_${a} ocf:hanfs:${a} ${requiredParams[a].map((p) => `${p}=${SAMPLE[p] ?? "/srv"}`).join(" ")} --no-default-ops` });
   s.push({ name: "agents-cib-show", cmd: "cat /root/agents.xml" });
-  if (DRBD_DOUBLE) s.push({ name: "drbd-double", cmd: `printf '#!/bin/sh\\nexec /usr/lib/ocf/resource.d/linbit/drbd "$@"\\n' > /usr/lib/ocf/resource.d/hanfs/drbd && chmod 755 /usr/lib/ocf/resource.d/hanfs/drbd` });
   s.push({ name: "walk", cmd: `mkdir -p ${WALK} && cp /hanfs-test/hanfs_*.deb ${WALK}/` });
   block("generate").forEach((cmd, i) => s.push({ name: `generate-${i + 1}`, cmd, cwd: WALK, timeoutS: 300 }));
   // crmsh talks to a shadow CIB instead of a cluster: same commands, CIB_shadow set
@@ -80,7 +77,6 @@ function steps(readme: Map<string, string[]>, requiredParams: Record<string, str
   s.push({ name: "pcs-cib", cmd: `cp /hanfs-test/nodes-cib.xml ${WALK}/hanfs.xml` });
   block("pcs").forEach((cmd, i) => s.push({ name: `pcs-${i + 1}`, cmd, cwd: WALK, env: /^pcs cluster cib-push /.test(cmd) ? shadow("pcs") : {}, timeoutS: 600 }));
   s.push({ name: "cib-pcs", cmd: "cat /root/shadow/shadow.pcs" });
-  if (DRBD_DOUBLE) s.push({ name: "drbd-double-gone", cmd: "rm /usr/lib/ocf/resource.d/hanfs/drbd" });
   s.push({ name: "remove", cmd: "apt remove -y hanfs", timeoutS: 300 });
   s.push({ name: "left-after-remove", cmd: "sh /hanfs-test/left.sh" });
   // apt no longer knows a removed local package without conffiles; dpkg --purge is the check that nothing is left to purge

@@ -58,7 +58,7 @@ describe("hanfs crm-config: the seed's topology", () => {
     expect(cmds.every((c) => c.startsWith("-f CIB "))).toBe(true);
     expect(cmds).toContain("-f CIB property set stonith-enabled=true");
     expect(cmds.find((c) => c.includes("resource create drbd_nfs"))).toMatch(
-      /ocf:hanfs:drbd drbd_resource=r0 op .*monitor interval=29s timeout=20s role=Promoted monitor interval=31s timeout=20s role=Unpromoted --no-default-ops promotable ms_drbd_nfs promoted-max=1 promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true$/,
+      /ocf:hanfs:drbd drbd_resource=r0 op .*monitor interval=10s timeout=30s role=Promoted monitor interval=20s timeout=30s role=Unpromoted --no-default-ops promotable ms_drbd_nfs promoted-max=1 promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true$/,
     );
     expect(cmds.filter((c) => c.endsWith("--group HA")).map((c) => c.split(" ")[4])).toEqual(["fs_nfs", "nfs", "export1"]);
     expect(cmds).toContain("-f CIB constraint order promote ms_drbd_nfs then start HA id=fs-nfs-before-nfs");
