@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import type { Node } from "./node";
 import { PATH } from "./sh";
 
@@ -56,19 +57,25 @@ export function checkRecords(text: string): number {
 }
 
 /**
- * Processes keeping `dir` busy, started detached inside the node (own session, so nothing but the
- * agent's holder scan finds them):
- * - "ignore-term": ignores SIGTERM; SIGKILL works → the agent must escalate.
- * - "respawn": a supervisor outside the mount (cwd /) that re-creates every killed holder at once,
- *   so the mount never frees → stop must fail.
+ * A process inside the node keeping `dir` busy (detached, own session, so nothing but the agent's
+ * holder scan finds it) that ignores SIGTERM; SIGKILL works → the agent must escalate.
  */
-export async function startHolder(node: Node, kind: "ignore-term" | "respawn", dir: string) {
+export async function startHolder(node: Node, dir: string) {
   const hold = `chdir($ARGV[0]) or die "$ARGV[0]: $!"; open(my $f, "<", "."); $SIG{TERM} = "IGNORE"; sleep 1 while 1;`;
-  const script =
-    kind === "ignore-term"
-      ? hold
-      : `use POSIX (); $SIG{TERM} = "IGNORE"; chdir "/";
-         sub spawn { my $p = fork; return if $p; POSIX::setsid(); ${hold} }
-         spawn() for 1..3; while (1) { wait() > 0 ? spawn() : select(undef,undef,undef,0.01) }`;
-  await node.exec(["sh", "-c", `cd / && exec setsid -f perl -e '${script.replaceAll("'", "'\\''")}' "$1" </dev/null >/dev/null 2>&1`, "sh", dir], { timeout: 10_000 });
+  await node.exec(["sh", "-c", `cd / && exec setsid -f perl -e '${hold.replaceAll("'", "'\\''")}' "$1" </dev/null >/dev/null 2>&1`, "sh", dir], { timeout: 10_000 });
+}
+
+/**
+ * A holder the node's agents can neither see nor signal: this harness, outside the node's pid
+ * namespace, opens `file` on the node's mount through /proc/<init>/root, as a process of another
+ * container on the same host would. umount stays busy while the agent's /proc scan finds nobody, so
+ * stop must fail (no race: a respawning holder inside the node is sometimes killed between respawns
+ * and the umount wins). Returns the function that lets go.
+ */
+export function holdFromOutside(node: Node, file: string): () => void {
+  let fd: number | undefined = openSync(`/proc/${node.init!.pid}/root${file}`, "r");
+  return () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
 }
