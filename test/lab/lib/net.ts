@@ -54,6 +54,14 @@ export class Switch {
     await ipIn(nodePid, ["link set lo up", `addr add ${addr}/24 dev eth0`, "link set eth0 up"]);
   }
 
+  /**
+   * A tap on the bridge for a VM whose QEMU runs in this namespace (QEMU attaches to it by name).
+   * It lives until the namespace dies: a VM restarted later finds its cable still plugged.
+   */
+  async tap(name: string) {
+    await ipIn(this.proc.pid, [`tuntap add dev ${name} mode tap`, `link set ${name} master br0 up`]);
+  }
+
   async setPort(port: string, up: boolean) {
     await ipIn(this.proc.pid, [`link set ${port} ${up ? "up" : "down"}`]);
   }
