@@ -43,7 +43,7 @@ describe("vm lab smoke", () => {
         for (const n of others) expect(r.stdout).toContain(`reached ${n}`);
       }),
     );
-    const br = await ipIn(lab.sw.proc.pid, ["-o addr show dev br0"]);
+    const br = await ipIn(lab.sw.proc.pid, ["addr show dev br0"]);
     expect(br.stdout).not.toMatch(/inet6? /);
     const hostLinks = readdirSync("/sys/class/net");
     for (const v of lab.vms) expect(hostLinks).not.toContain(v.tap);
