@@ -16,7 +16,7 @@ const procsOf = (dir: string): Proc[] =>
 // Teardown when things go wrong: a failed start, and a harness killed by SIGKILL.
 describe("vm lab teardown", () => {
   it("a start that fails (guest agent deadline) leaves no QEMU, switch or file behind", async () => {
-    const lab = new VmLab({ nodes: ["alpha"], client: false, bootDeadlineMs: 1000, log: () => undefined });
+    const lab = new VmLab({ nodes: ["alpha"], client: false, bootDeadlineMs: 1000, warm: false, log: () => undefined });
     await expect(lab.start()).rejects.toThrow(/guest agent not ready/);
     expect(lab.run.procs.map((p) => p.what)).toContain("qemu-system-x86_64");
     expect(labProcesses(lab.run.procs, [lab.run.dir])).toEqual([]);

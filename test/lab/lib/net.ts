@@ -43,6 +43,10 @@ export class Switch {
       }
     }, 10);
     this.proc = this.run.track(pid, "switch");
+    // layer 2 only: IPv6 would give the bridge and its ports link-local addresses (the nodes' ends
+    // of the cables are created in their own namespaces and keep IPv6)
+    assertPrivateNet(pid);
+    await sh(["nsenter", "-t", String(pid), "-n", "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], { timeout: 10_000 });
     await ipIn(pid, ["link set lo up", "link add br0 type bridge", "link set br0 up"]);
   }
 

@@ -59,10 +59,10 @@ async function lock(root: string, deadlineMs: number, onWait: () => boolean): Pr
   }
 }
 
-const ready = (dir: string) => existsSync(join(dir, "ready"));
+export const ready = (dir: string) => existsSync(join(dir, "ready"));
 
 /** Mark an entry used now (pruning keeps entries by last use). */
-function touch(dir: string) {
+export function touch(dir: string) {
   const now = new Date();
   try {
     utimesSync(join(dir, "ready"), now, now);
@@ -88,8 +88,11 @@ export async function cached(root: string, key: string, build: (tmp: string) => 
   if (!release) return { dir, built: false, ms: Date.now() - t0 };
   try {
     if (ready(dir)) return { dir, built: false, ms: Date.now() - t0 };
-    // we hold the lock: every temporary directory is a dead build's
-    for (const e of readdirSync(root)) if (e.includes(".tmp-")) rmSync(join(root, e), { recursive: true, force: true });
+    // temporary directories of dead processes (killed builds); live ones may be a publish() in progress
+    for (const e of readdirSync(root)) {
+      const pid = Number(e.match(/\.tmp-(\d+)-/)?.[1]);
+      if (pid && !existsSync(`/proc/${pid}`)) rmSync(join(root, e), { recursive: true, force: true });
+    }
     rmSync(dir, { recursive: true, force: true }); // never complete (no "ready") — cannot happen via rename, but be sure
     const tmp = join(root, `${key}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
     mkdirSync(tmp, { mode: 0o755 });
@@ -105,6 +108,29 @@ export async function cached(root: string, key: string, build: (tmp: string) => 
     return { dir, built: true, ms: Date.now() - t0 };
   } finally {
     release();
+  }
+}
+
+/**
+ * Add `root/key` made by `fill(tmp)` unless it exists, without the build lock (for by-products of
+ * a run, made in seconds): the first complete one to be renamed into place wins, others are dropped.
+ */
+export async function publish(root: string, key: string, fill: (tmp: string) => Promise<void>): Promise<boolean> {
+  const dir = join(root, key);
+  if (ready(dir)) return false;
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const tmp = join(root, `${key}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`);
+  mkdirSync(tmp, { mode: 0o755 });
+  try {
+    await fill(tmp);
+    writeFileSync(join(tmp, "ready"), new Date().toISOString() + "\n");
+    renameSync(tmp, dir);
+    return true;
+  } catch (e) {
+    if (["EEXIST", "ENOTEMPTY"].includes((e as NodeJS.ErrnoException).code ?? "")) return false;
+    throw e;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readdirSync } from "node:fs";
+import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotHanfs } from "../../lab/lib/cluster";
 import { cibSeed, corosyncConf, newAuthkey, type ClusterFiles } from "../../lab/lib/files";
@@ -10,6 +10,7 @@ import { FenceHost, type PowerSwitch } from "./fence";
 import { ensureImage, type Image } from "./image";
 import type { ExecOpts } from "./qga";
 import { Vm } from "./vm";
+import { findWarm, saveWarm } from "./warm";
 
 export interface LabOpts {
   /** cluster node VMs (addresses .11, .12, ... in this order), default alpha and delta */
@@ -25,6 +26,8 @@ export interface LabOpts {
   /** Corosync + Pacemaker on the nodes with fencing through the host (default false) */
   cluster?: boolean | ClusterOpts;
   bootDeadlineMs?: number;
+  /** resume guests saved by an earlier run instead of booting them (default true; HANFS_VMLAB_WARM=0 turns it off) */
+  warm?: boolean;
   log?: (line: string) => void;
 }
 
@@ -116,20 +119,58 @@ export class VmLab implements PowerSwitch {
     this.vms = [...this.nodes, ...(this.client ? [this.client] : [])];
     await this.sw.up();
     for (const n of this.nodes) await this.fence.listen(n.name, n.spec.fenceSocket!);
-    await this.phase("start", () => Promise.all(this.vms.map(async (v) => (await v.create(), await v.start()))));
-    await this.phase("agent", () => Promise.all(this.vms.map((v) => v.waitAgent(o.bootDeadlineMs ?? 300_000))));
+    const warm = o.warm ?? process.env.HANFS_VMLAB_WARM !== "0";
+    const resumed = new Set<Vm>();
+    await this.phase("start", () => Promise.all(this.vms.map(async (v) => (await this.startVm(v, warm)) && resumed.add(v))));
+    await this.phase("agent", () => Promise.all(this.vms.map(async (v) => (await v.waitAgent(o.bootDeadlineMs ?? 300_000), resumed.has(v) && (await this.setClock(v))))));
+    const cold = this.vms.filter((v) => !resumed.has(v));
+    this.log(`${resumed.size ? `resumed ${[...resumed].map((v) => v.name).join(", ")}` : ""}${resumed.size && cold.length ? "; " : ""}${cold.length ? `booted ${cold.map((v) => `${v.name} (${v.bootCpuSeconds} CPU s)`).join(", ")}` : ""}`);
+    if (warm && cold.length) await this.phase("save", () => Promise.all(cold.map((v) => saveWarm(v, this.image.key))));
     await this.phase("install", () => Promise.all(this.vms.map((v) => this.prepare(v))));
     if (o.cluster) await this.phase("cluster", () => this.startCluster(o.cluster === true ? {} : (o.cluster as ClusterOpts)));
     this.log(`up: ${this.report()}`);
   }
 
-  /** /etc/hosts naming every VM, and hanfs installed by its own installer from the read-only share. */
+  /** Resume `v` from a saved guest if there is one (true), else boot it. A saved guest that does not resume is dropped from the cache. */
+  private async startVm(v: Vm, warm: boolean): Promise<boolean> {
+    const w = warm ? await findWarm(v, this.image.key) : undefined;
+    await v.create(w?.root);
+    if (!w) {
+      await v.start();
+      return false;
+    }
+    try {
+      await v.start(w.state);
+      return true;
+    } catch (e) {
+      this.log(`${v.name}: the saved guest ${w.dir} did not resume (${(e as Error).message.slice(0, 300)}); dropping it and booting`);
+      rmSync(w.dir, { recursive: true, force: true });
+      await v.kill();
+      rmSync(v.path("root.qcow2"));
+      await v.newRoot();
+      await v.start();
+      return false;
+    }
+  }
+
+  /** A resumed guest's clock is where it was saved: set it from the host's, and check. */
+  private async setClock(v: Vm) {
+    await v.qga.syncTime().catch(() => undefined); // it also runs hwclock, which bookworm's minbase lacks; the system clock is set anyway
+    const guest = Number((await v.exec(["date", "+%s"], { timeoutMs: 30_000 })).stdout);
+    if (Math.abs(guest - Date.now() / 1000) > 10) throw new Error(`${v.name}: guest clock ${guest} is off by more than 10 s after resume`);
+  }
+
+  /**
+   * /etc/hosts naming every VM, and hanfs installed by its own installer. The binary comes from
+   * the run's read-only 9p share, copied first to where the installer would put it (which then
+   * only links the agents): run straight from 9p, its pages would be read 4 KiB at a time.
+   */
   private async prepare(v: Vm) {
     const hosts = ["127.0.0.1 localhost", "::1 localhost", ...this.vms.map((x) => `${x.addr} ${x.name}`), ""].join("\n");
     await v.writeFile("/etc/hosts", hosts);
     await v.exec(
-      "set -e; mkdir -p /mnt/hanfs; mount -t 9p -o trans=virtio,version=9p2000.L,ro hanfs /mnt/hanfs; " +
-        "/mnt/hanfs/hanfs install >/dev/null; umount /mnt/hanfs; /usr/lib/hanfs/hanfs version",
+      "set -e; mkdir -p /mnt/hanfs /usr/lib/hanfs; mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=1048576 hanfs /mnt/hanfs; " +
+        "cp /mnt/hanfs/hanfs /usr/lib/hanfs/hanfs.new; umount /mnt/hanfs; mv /usr/lib/hanfs/hanfs.new /usr/lib/hanfs/hanfs; /usr/lib/hanfs/hanfs install",
       { timeoutMs: 180_000 },
     );
   }

@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { addrOf, NET } from "../../lab/lib/files";
 import { spawnIn } from "../../lab/lib/host";
 import type { Switch } from "../../lab/lib/net";
 import { running, sameProc, type Proc, type Run } from "../../lab/lib/run";
-import { sh, until, type Result } from "../../lab/lib/sh";
+import { Fatal, sh, until, type Result } from "../../lab/lib/sh";
 import type { Image } from "./image";
 import { Qga, type ExecOpts } from "./qga";
 import { Qmp } from "./qmp";
@@ -77,12 +77,25 @@ export class Vm {
     return existsSync(f) ? readFileSync(f, "utf8") : "";
   }
 
-  /** Disks and the cable; once per VM (power cycles keep both). */
-  async create() {
+  /** Disks and the cable; once per VM (power cycles keep both). `backing`: a saved root overlay (warm start) instead of the image. */
+  async create(backing?: string) {
     mkdirSync(this.dir, { recursive: true });
-    await sh(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", this.img.rootfs, this.path("root.qcow2")], { timeout: 30_000 });
+    await this.newRoot(backing);
     if (this.spec.dataDiskMb) sparse(this.path("data.img"), this.spec.dataDiskMb);
     await this.sw.tap(this.tap);
+  }
+
+  /** A fresh copy-on-write root disk over `backing` (default the cached image, which stays pristine). */
+  async newRoot(backing?: string) {
+    const b = backing ?? this.img.rootfs;
+    await sh(["qemu-img", "create", "-q", "-f", "qcow2", "-F", b.endsWith(".qcow2") ? "qcow2" : "raw", "-b", b, this.path("root.qcow2")], { timeout: 30_000 });
+  }
+
+  /** The VM's hardware and kernel command line without run-specific paths: saved states fit VMs of the same shape only. */
+  shape(): string {
+    const a = this.argv().map((x) => x.split(this.run.dir).join("RUN").split(this.img.dir).join("IMG").split(this.tap).join("TAP"));
+    const sharedMb = this.spec.sharedDisk ? statSync(this.spec.sharedDisk).size / 1048576 : 0;
+    return JSON.stringify({ argv: a, dataMb: this.spec.dataDiskMb ?? 0, sharedMb });
   }
 
   private argv(): string[] {
@@ -100,9 +113,11 @@ export class Vm {
       `ip=${this.addr}:::255.255.255.0:${s.name}:eth0:off`,
       `systemd.hostname=${s.name}`,
     ].join(" ");
-    const disk = (id: string, file: string, fmt: string, extra = "", dev = "") => [
+    // writeback: what the guest flushed is in the host's page cache even if QEMU is killed (power
+    // tests on data disks); the root overlay skips flushes (unsafe), nothing tests its durability
+    const disk = (id: string, file: string, fmt: string, extra = "", dev = "", cache = "writeback") => [
       "-drive",
-      `file=${file},if=none,id=${id},format=${fmt},cache=writeback${extra}`,
+      `file=${file},if=none,id=${id},format=${fmt},cache=${cache}${extra}`,
       "-device",
       `virtio-blk-pci,drive=${id},serial=${id}${dev}`,
     ];
@@ -118,7 +133,7 @@ export class Vm {
       "-kernel", this.img.kernel,
       "-initrd", this.img.initrd,
       "-append", append,
-      ...disk("root", this.path("root.qcow2"), "qcow2"),
+      ...disk("root", this.path("root.qcow2"), "qcow2", "", "", "unsafe"),
       ...(s.dataDiskMb ? disk("data", this.path("data.img"), "raw") : []),
       // the same file under two VMs: no image locking, and the device says it may be shared
       ...(s.sharedDisk ? disk("shared", s.sharedDisk, "raw", ",file.locking=off", ",share-rw=on") : []),
@@ -135,11 +150,15 @@ export class Vm {
     ];
   }
 
-  /** Power on: start QEMU (the guest boots; waitAgent() waits for it). */
-  async start() {
+  /**
+   * Power on: start QEMU (the guest boots; waitAgent() waits for it). `state`: instead of booting,
+   * resume the guest saved in that file by saveState() (root disk from the matching overlay).
+   */
+  async start(state?: string) {
     if (this.isOn()) throw new Error(`${this.name} is already on`);
     this.boots++;
-    const pid = spawnIn(this.run, this.children, this.sw.proc.pid, this.argv(), this.path("qemu.log"), { pdeathsig: true });
+    const argv = [...this.argv(), ...(state ? ["-incoming", "defer"] : [])];
+    const pid = spawnIn(this.run, this.children, this.sw.proc.pid, argv, this.path("qemu.log"), { pdeathsig: true });
     this.child = this.children[this.children.length - 1];
     this.proc = this.run.procs.find((p) => p.pid === pid);
     const exitedEarly = () => {
@@ -148,6 +167,39 @@ export class Vm {
     };
     await until(`${this.name}'s QMP socket`, 20_000, () => !exitedEarly() && existsSync(this.path("qmp.sock")), 50);
     await this.qmp.cmd("query-status");
+    if (state) {
+      await this.qmp.cmd("migrate-incoming", { uri: `exec:cat '${state}'` });
+      await this.migrated(120_000);
+      const st = (await this.qmp.cmd("query-status")) as { status: string };
+      if (st.status !== "running") await this.qmp.cmd("cont");
+    }
+  }
+
+  /** Wait for the current migration (outgoing or incoming) to complete. */
+  private async migrated(deadlineMs: number) {
+    await until(`${this.name}'s migration`, deadlineMs, async () => {
+      const m = (await this.qmp.cmd("query-migrate")) as { status?: string; "error-desc"?: string };
+      if (m.status === "failed" || m.status === "cancelled") throw new Fatal(`${this.name}: migration ${m.status}: ${m["error-desc"] ?? ""}`);
+      return m.status === "completed";
+    }, 200);
+  }
+
+  /**
+   * Save the running guest (paused meanwhile) to `stateFile`, and its root overlay at that instant
+   * to `rootCopy`: start(stateFile) on a VM of the same shape whose root overlay is backed by
+   * rootCopy resumes it. The guest must not have the 9p share mounted (a migration blocker).
+   */
+  async saveState(stateFile: string, rootCopy: string) {
+    await this.qmp.cmd("stop");
+    try {
+      await this.qmp.cmd("migrate", { uri: `exec:cat > '${stateFile}'` });
+      await this.migrated(180_000);
+      // a completed migration has flushed the disks: the overlay file is consistent now
+      copyFileSync(this.path("root.qcow2"), rootCopy);
+      chmodSync(rootCopy, 0o444);
+    } finally {
+      await this.qmp.cmd("cont");
+    }
   }
 
   isOn(): boolean {
