@@ -3,9 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { labProcesses } from "../lab/lib/leftovers";
-import { reapStale, running, sameProc, type Proc } from "../lab/lib/run";
+import { Switch } from "../lab/lib/net";
+import { reapStale, Run, running, sameProc, type Proc } from "../lab/lib/run";
 import { PATH, until } from "../lab/lib/sh";
+import { ensureImage } from "./lib/image";
 import { say, VmLab } from "./lib/lab";
+import { Vm } from "./lib/vm";
 
 const procsOf = (dir: string): Proc[] =>
   readFileSync(join(dir, "procs"), "utf8")
@@ -21,6 +24,23 @@ describe("vm lab teardown", () => {
     expect(lab.run.procs.map((p) => p.what)).toContain("qemu-system-x86_64");
     expect(labProcesses(lab.run.procs, [lab.run.dir])).toEqual([]);
     expect(existsSync(lab.run.dir)).toBe(false);
+  });
+
+  it("a QEMU that cannot start fails at once with its own message", async () => {
+    const run = new Run();
+    const sw = new Switch(run);
+    try {
+      await sw.up();
+      const vm = new Vm({ name: "alpha", index: 1, memMb: 256 }, { ...(await ensureImage()), kernel: "/nonexistent/vmlinuz" }, run, sw);
+      await vm.create();
+      const t0 = Date.now();
+      await expect(vm.start()).rejects.toThrow(/QEMU exited at start: .*nonexistent/s);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      sw.kill();
+      await sw.exited();
+      run.destroySync();
+    }
   });
 
   it("QEMU dies with a SIGKILLed harness (pdeathsig) and the next run reaps the rest", async () => {

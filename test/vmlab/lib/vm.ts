@@ -161,17 +161,24 @@ export class Vm {
     const pid = spawnIn(this.run, this.children, this.sw.proc.pid, argv, this.path("qemu.log"), { pdeathsig: true });
     this.child = this.children[this.children.length - 1];
     this.proc = this.run.procs.find((p) => p.pid === pid);
-    const exitedEarly = () => {
-      if (this.isOn()) return false;
-      throw new Error(`${this.name}: QEMU exited at start: ${readFileSync(this.path("qemu.log"), "utf8").slice(-2000)}`);
-    };
-    await until(`${this.name}'s QMP socket`, 20_000, () => !exitedEarly() && existsSync(this.path("qmp.sock")), 50);
-    await this.qmp.cmd("query-status");
-    if (state) {
-      await this.qmp.cmd("migrate-incoming", { uri: `exec:cat '${state}'` });
-      await this.migrated(120_000);
-      const st = (await this.qmp.cmd("query-status")) as { status: string };
-      if (st.status !== "running") await this.qmp.cmd("cont");
+    const died = () => new Fatal(`${this.name}: QEMU exited at start: ${readFileSync(this.path("qemu.log"), "utf8").slice(-2000)}`);
+    try {
+      await until(`${this.name}'s QMP socket`, 20_000, () => {
+        if (!this.isOn()) throw died();
+        return existsSync(this.path("qmp.sock"));
+      }, 50);
+      await this.qmp.cmd("query-status");
+      if (state) {
+        await this.qmp.cmd("migrate-incoming", { uri: `exec:cat '${state}'` });
+        await this.migrated(120_000);
+        const st = (await this.qmp.cmd("query-status")) as { status: string };
+        if (st.status !== "running") await this.qmp.cmd("cont");
+      }
+    } catch (e) {
+      // QEMU makes its sockets before it can fail (a missing kernel, a bad saved state): its own message says why
+      await until("QEMU to exit", 2000, () => !this.isOn(), 50).catch(() => undefined);
+      if (!this.isOn()) throw died();
+      throw e;
     }
   }
 
@@ -273,11 +280,6 @@ export class Vm {
 
   private waitOff(deadlineMs: number) {
     return until(`${this.name}'s QEMU to exit`, deadlineMs, () => !this.isOn() && (!this.child || this.child.exitCode !== null || this.child.signalCode !== null), 20);
-  }
-
-  /** Let the harness exit while the run's teardown still owns the process. */
-  unref() {
-    for (const c of this.children) c.unref();
   }
 }
 
