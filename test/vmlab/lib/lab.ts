@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotHanfs } from "../../lab/lib/cluster";
 import { cibSeed, corosyncConf, newAuthkey, type ClusterFiles } from "../../lab/lib/files";
@@ -9,7 +9,7 @@ import { onlineNodes, parseStatus, waitForStatus, type Status } from "../../lab/
 import { FenceHost, type PowerSwitch } from "./fence";
 import { ensureImage, type Image } from "./image";
 import type { ExecOpts } from "./qga";
-import { Vm } from "./vm";
+import { sparse, Vm } from "./vm";
 import { findWarm, saveWarm } from "./warm";
 
 export interface LabOpts {
@@ -98,12 +98,7 @@ export class VmLab implements PowerSwitch {
     this.log(`image ${this.image.key} ${this.image.built ? `built in ${secs(this.image.ms)} s` : "reused from the cache"} (kernel ${this.image.kver}; build phases ${JSON.stringify(this.image.phases)})`);
     const share = join(this.run.dir, "share");
     await this.phase("snapshot", () => snapshotHanfs(join(share, "hanfs")));
-    if (o.sharedDiskMb) {
-      this.sharedDisk = join(this.run.dir, "shared.img");
-      const fd = openSync(this.sharedDisk, "w", 0o600);
-      ftruncateSync(fd, o.sharedDiskMb * 1024 * 1024);
-      closeSync(fd);
-    }
+    if (o.sharedDiskMb) sparse((this.sharedDisk = join(this.run.dir, "shared.img")), o.sharedDiskMb);
     const names = o.nodes ?? ["alpha", "delta"];
     mkdirSync(join(this.run.dir, "vms"), { recursive: true });
     this.nodes = names.map(
@@ -119,16 +114,33 @@ export class VmLab implements PowerSwitch {
     this.vms = [...this.nodes, ...(this.client ? [this.client] : [])];
     await this.sw.up();
     for (const n of this.nodes) await this.fence.listen(n.name, n.spec.fenceSocket!);
-    const warm = o.warm ?? process.env.HANFS_VMLAB_WARM !== "0";
-    const resumed = new Set<Vm>();
-    await this.phase("start", () => Promise.all(this.vms.map(async (v) => (await this.startVm(v, warm)) && resumed.add(v))));
-    await this.phase("agent", () => Promise.all(this.vms.map(async (v) => (await v.waitAgent(o.bootDeadlineMs ?? 300_000), resumed.has(v) && (await this.setClock(v))))));
-    const cold = this.vms.filter((v) => !resumed.has(v));
-    this.log(`${resumed.size ? `resumed ${[...resumed].map((v) => v.name).join(", ")}` : ""}${resumed.size && cold.length ? "; " : ""}${cold.length ? `booted ${cold.map((v) => `${v.name} (${v.bootCpuSeconds} CPU s)`).join(", ")}` : ""}`);
-    if (warm && cold.length) await this.phase("save", () => Promise.all(cold.map((v) => saveWarm(v, this.image.key))));
+    await this.boot(o.warm ?? process.env.HANFS_VMLAB_WARM !== "0", o.bootDeadlineMs ?? 300_000);
     await this.phase("install", () => Promise.all(this.vms.map((v) => this.prepare(v))));
     if (o.cluster) await this.phase("cluster", () => this.startCluster(o.cluster === true ? {} : (o.cluster as ClusterOpts)));
     this.log(`up: ${this.report()}`);
+  }
+
+  /** Every VM started in parallel (resumed where a saved guest fits), agents answering; cold-booted ones saved for later runs. */
+  private async boot(warm: boolean, deadlineMs: number) {
+    const resumed = new Set<Vm>();
+    await this.phase("start", () =>
+      Promise.all(
+        this.vms.map(async (v) => {
+          if (await this.startVm(v, warm)) resumed.add(v);
+        }),
+      ),
+    );
+    await this.phase("agent", () =>
+      Promise.all(
+        this.vms.map(async (v) => {
+          await v.waitAgent(deadlineMs);
+          if (resumed.has(v)) await this.setClock(v);
+        }),
+      ),
+    );
+    this.log(this.vms.map((v) => (resumed.has(v) ? `${v.name} resumed` : `${v.name} booted (${v.bootCpuSeconds} QEMU CPU s)`)).join(", "));
+    const cold = this.vms.filter((v) => !resumed.has(v));
+    if (warm && cold.length) await this.phase("save", () => Promise.all(cold.map((v) => saveWarm(v, this.image.key))));
   }
 
   /** Resume `v` from a saved guest if there is one (true), else boot it. A saved guest that does not resume is dropped from the cache. */

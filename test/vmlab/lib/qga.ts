@@ -150,8 +150,4 @@ export class Qga {
   syncTime() {
     return this.call("guest-set-time", { time: Date.now() * 1_000_000 });
   }
-
-  close() {
-    this.drop();
-  }
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { addrOf, NET } from "../../lab/lib/files";
+import { addrOf } from "../../lab/lib/files";
 import { spawnIn } from "../../lab/lib/host";
 import type { Switch } from "../../lab/lib/net";
 import { running, sameProc, type Proc, type Run } from "../../lab/lib/run";
@@ -283,11 +283,9 @@ export class Vm {
   }
 }
 
-function sparse(file: string, mb: number) {
+/** A zero-filled raw disk that takes no space until written. */
+export function sparse(file: string, mb: number) {
   const fd = openSync(file, "w", 0o600);
   ftruncateSync(fd, mb * 1024 * 1024);
   closeSync(fd);
 }
-
-/** The lab's subnet, for guest-side commands and exports. */
-export const SUBNET = `${NET}.0/24`;
