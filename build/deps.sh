@@ -5,7 +5,10 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(corosync pacemaker pacemaker-cli-utils crmsh resource-agents libxml2-utils
       e2fsprogs xfsprogs util-linux mount psmisc procps iproute2 kmod binutils file strace hyperfine
       haproxy nfs-ganesha nfs-ganesha-vfs libnfs-utils drbd-utils
-      dpkg-dev lintian debootstrap)
+      # Debian package (build/package.ts, test/pkg)
+      dpkg-dev lintian
+      # VM lab (test/vmlab): QEMU (TCG), the guest image builder (debootstrap, busybox initramfs)
+      qemu-system-x86 qemu-utils debootstrap busybox-static cpio gzip dpkg)
 own_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite (README: `npm test`): types, fresh meta-data, unit tests, root integration tests
-# in a private mount namespace, then the cluster lab. Every suite runs; the exit code says if any failed.
+# in a private mount namespace, then the cluster lab and the VM lab. Every suite runs; the exit code says if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=.test-results
@@ -26,12 +26,15 @@ if [ "$(id -u)" = 0 ]; then
   step "package test (root, cached Debian 12 root in private namespaces)" npx vitest run --config test/pkg/vitest.config.mts $(json pkg)
   # shellcheck disable=SC2046
   step "cluster lab (root, namespaces)" npx vitest run --config test/lab/vitest.config.mts $(json lab)
+  # QEMU guests with Debian's kernel (real DRBD, kernel nfsd); the first run builds the guest image
+  # shellcheck disable=SC2046
+  HANFS_VMLAB_LOGS="$out/vmlab-logs" step "VM lab (root, QEMU)" npx vitest run --config test/vmlab/vitest.config.mts $(json vmlab)
 else
   echo "!! not root: integration and lab tests need root"; fail=1
 fi
 node -e '
   const fs = require("fs"); let p = 0, f = 0;
-  for (const n of fs.readdirSync(process.argv[1])) {
+  for (const n of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
     const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${n}`, "utf8"));
     p += r.numPassedTests; f += r.numFailedTests + (r.success ? 0 : (r.numFailedTests ? 0 : 1));
   }

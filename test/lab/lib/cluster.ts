@@ -5,8 +5,10 @@ import { Switch } from "./net";
 import { LAB_DIR, Node } from "./node";
 import { Run } from "./run";
 import { sh, until, type Result, type ShOpts } from "./sh";
-import { onlineNodes, parseStatus, type Status } from "./status";
+import { onlineNodes, parseStatus, waitForStatus, type Status } from "./status";
 import { SharedDisk } from "./storage";
+
+export { summarize } from "./status";
 
 export const HANFS = join(LAB_DIR, "../../dist/hanfs");
 export const DEFAULT_NAMES = ["alpha", "delta", "gamma"];
@@ -122,23 +124,8 @@ export class Cluster {
   }
 
   /** Poll crm_mon XML until `pred` holds (returns the status that satisfied it) or the deadline passes. */
-  async waitFor(pred: (s: Status) => unknown, deadlineMs: number, what = "cluster state", on?: NodeRef): Promise<Status> {
-    const end = Date.now() + deadlineMs;
-    let last: Status | undefined;
-    let err: unknown;
-    for (;;) {
-      try {
-        last = await this.status(on);
-        if (pred(last)) return last;
-      } catch (e) {
-        err = e;
-      }
-      if (Date.now() >= end) {
-        const why = last ? summarize(last) : String(err);
-        throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}; last: ${why}`);
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
+  waitFor(pred: (s: Status) => unknown, deadlineMs: number, what = "cluster state", on?: NodeRef): Promise<Status> {
+    return waitForStatus(() => this.status(on), pred, deadlineMs, what);
   }
 
   waitOnline(count: number, deadlineMs: number, on?: NodeRef) {
@@ -206,7 +193,7 @@ export class Cluster {
  * and check the copy runs: other engineers rebuild dist/hanfs at any time, and a copy taken
  * mid-build is not a working binary yet.
  */
-async function snapshotHanfs(to: string): Promise<string> {
+export async function snapshotHanfs(to: string): Promise<string> {
   mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
   return until("a working dist/hanfs (a build may be in progress)", 120_000, async () => {
     copyFileSync(HANFS, to);
@@ -214,11 +201,4 @@ async function snapshotHanfs(to: string): Promise<string> {
     const r = await sh([to, "list"], { timeout: 10_000, check: false });
     return r.code === 0 && r.stdout.includes("ocf:hanfs:") ? to : undefined;
   }, 2000);
-}
-
-export function summarize(s: Status): string {
-  const nodes = s.nodes.map((n) => `${n.name}:${n.online ? "on" : "off"}${n.standby ? "/standby" : ""}${n.unclean ? "/unclean" : ""}${n.pending ? "/pending" : ""}`);
-  const rs = s.resources.map((r) => `${r.id}=${r.role}${r.failed ? "(failed)" : ""}@${r.nodes.join("+") || "-"}`);
-  const f = s.failures.map((x) => `${x.op}@${x.node}:${x.status}`);
-  return `dc=${s.dc ?? "none"} nodes[${nodes.join(" ")}] rsc[${rs.join(" ")}]${f.length ? ` failures[${f.join(" ")}]` : ""}`;
 }

@@ -18,6 +18,8 @@ export interface ClusterFiles {
   tokenMs: number;
   dcDeadtime: string;
   stonith: boolean;
+  /** native fence agent of the seeded device (default the namespace lab's fence_hanfslab) */
+  fenceAgent?: string;
 }
 
 function ids(file: string, name: string): number {
@@ -61,7 +63,7 @@ ${nodes}
 export function cibSeed(c: ClusterFiles): string {
   const fence = c.stonith
     ? `
-      <primitive id="fence-lab" class="stonith" type="fence_hanfslab">
+      <primitive id="fence-lab" class="stonith" type="${c.fenceAgent ?? "fence_hanfslab"}">
         <instance_attributes id="fence-lab-ia">
           <nvpair id="fence-lab-hosts" name="pcmk_host_list" value="${c.nodes.map((n) => n.name).join(" ")}"/>
         </instance_attributes>

@@ -122,11 +122,17 @@ export class Host {
   }
 }
 
-/** Start argv inside the network and mount namespaces of `pid` (nsenter execs it: the PID is argv's). */
-export function spawnIn(run: Run, children: ChildProcess[], pid: number, argv: string[], log: string): number {
+/**
+ * Start argv inside the network and mount namespaces of `pid` (nsenter execs it: the PID is argv's).
+ * `pdeathsig`: it also dies when the harness dies, even by SIGKILL (for processes that outlive
+ * the namespace holder, like a VM's QEMU).
+ */
+export function spawnIn(run: Run, children: ChildProcess[], pid: number, argv: string[], log: string, o: { pdeathsig?: boolean } = {}): number {
   assertPrivateNet(pid);
   const fd = openSync(log, "a");
-  const c = spawn("nsenter", ["-t", String(pid), "-n", "-m", "--", ...argv], { stdio: ["ignore", fd, fd], detached: true, env: { PATH } });
+  const enter = ["nsenter", "-t", String(pid), "-n", "-m", "--", ...argv];
+  const cmd = o.pdeathsig ? ["setpriv", "--pdeathsig", "KILL", "--", ...enter] : enter;
+  const c = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", fd, fd], detached: true, env: { PATH } });
   closeSync(fd);
   children.push(c);
   run.track(c.pid!, argv[0]);

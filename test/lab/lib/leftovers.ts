@@ -83,9 +83,10 @@ export function liveRuns(): string[] {
 }
 
 /**
- * Host processes that are still the lab's: any of `procs` (PID + start time), or any process whose
+ * Host processes that are still the lab's: any of `procs` (PID + start time), any process whose
  * mount table shows one of the runs' directories, i.e. that lives in (a copy of) a node's mount
- * namespace. Namespace inode numbers are no proof: the kernel reuses them for other namespaces.
+ * namespace, or whose command line names one (a VM's QEMU). Namespace inode numbers are no proof:
+ * the kernel reuses them for other namespaces.
  */
 export function labProcesses(procs: Proc[], runDirs: string[]): string[] {
   const out = procs.filter((p) => sameProc(p) && running(p.pid)).map((p) => `${p.pid}: ${p.what}`);
@@ -93,7 +94,8 @@ export function labProcesses(procs: Proc[], runDirs: string[]): string[] {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
       const mi = readFileSync(`/proc/${d}/mountinfo`, "utf8");
-      if (runDirs.some((r) => mi.includes(r + "-run ") || mi.includes(r + "/"))) out.push(`${d}: ${readFileSync(`/proc/${d}/comm`, "utf8").trim()}`);
+      const argv = readFileSync(`/proc/${d}/cmdline`, "utf8");
+      if (runDirs.some((r) => mi.includes(r + "-run ") || mi.includes(r + "/") || argv.includes(r + "/"))) out.push(`${d}: ${readFileSync(`/proc/${d}/comm`, "utf8").trim()}`);
     } catch {
       /* exited meanwhile */
     }

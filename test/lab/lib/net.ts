@@ -43,6 +43,10 @@ export class Switch {
       }
     }, 10);
     this.proc = this.run.track(pid, "switch");
+    // layer 2 only: IPv6 would give the bridge and its ports link-local addresses (the nodes' ends
+    // of the cables are created in their own namespaces and keep IPv6)
+    assertPrivateNet(pid);
+    await sh(["nsenter", "-t", String(pid), "-n", "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], { timeout: 10_000 });
     await ipIn(pid, ["link set lo up", "link add br0 type bridge", "link set br0 up"]);
   }
 
@@ -52,6 +56,14 @@ export class Switch {
     await ipIn(this.proc.pid, ["link del " + port], false); // a leftover from a previous boot
     await ipIn(this.proc.pid, [`link add ${port} type veth peer name eth0 netns ${nodePid}`, `link set ${port} master br0 up`]);
     await ipIn(nodePid, ["link set lo up", `addr add ${addr}/24 dev eth0`, "link set eth0 up"]);
+  }
+
+  /**
+   * A tap on the bridge for a VM whose QEMU runs in this namespace (QEMU attaches to it by name).
+   * It lives until the namespace dies: a VM restarted later finds its cable still plugged.
+   */
+  async tap(name: string) {
+    await ipIn(this.proc.pid, [`tuntap add dev ${name} mode tap`, `link set ${name} master br0 up`]);
   }
 
   async setPort(port: string, up: boolean) {

@@ -163,7 +163,8 @@ export function reapStale() {
       /* no owner yet: being created right now, or half-created long ago */
       if (Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 60_000) continue;
     }
-    if (owner && startTime(owner.pid) === owner.start) continue;
+    // a zombie owner (killed, not yet reaped by its parent) will never clean up either
+    if (owner && startTime(owner.pid) === owner.start && running(owner.pid)) continue;
     destroyDirSync(dir);
   }
 }

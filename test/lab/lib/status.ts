@@ -118,3 +118,31 @@ export function startedOn(s: Status, id: string): string | undefined {
   return r && r.role === "Started" && r.nodes.length === 1 && !r.failed ? r.nodes[0] : undefined;
 }
 export const onlineNodes = (s: Status) => s.nodes.filter((n) => n.online && !n.pending && !n.unclean).map((n) => n.name);
+
+/** One line of what matters in a status (for timeout messages and logs). */
+export function summarize(s: Status): string {
+  const nodes = s.nodes.map((n) => `${n.name}:${n.online ? "on" : "off"}${n.standby ? "/standby" : ""}${n.unclean ? "/unclean" : ""}${n.pending ? "/pending" : ""}`);
+  const rs = s.resources.map((r) => `${r.id}=${r.role}${r.failed ? "(failed)" : ""}@${r.nodes.join("+") || "-"}`);
+  const f = s.failures.map((x) => `${x.op}@${x.node}:${x.status}`);
+  return `dc=${s.dc ?? "none"} nodes[${nodes.join(" ")}] rsc[${rs.join(" ")}]${f.length ? ` failures[${f.join(" ")}]` : ""}`;
+}
+
+/** Poll `get` (crm_mon XML from some node) until `pred` holds, returning that status, or throw at the deadline with the last one seen. */
+export async function waitForStatus(get: () => Promise<Status>, pred: (s: Status) => unknown, deadlineMs: number, what = "cluster state", everyMs = 150): Promise<Status> {
+  const end = Date.now() + deadlineMs;
+  let last: Status | undefined;
+  let err: unknown;
+  for (;;) {
+    try {
+      last = await get();
+      if (pred(last)) return last;
+    } catch (e) {
+      err = e;
+    }
+    if (Date.now() >= end) {
+      const why = last ? summarize(last) : String(err);
+      throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}; last: ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
