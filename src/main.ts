@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { isAgent, loadAgent } from "../agents/index";
 import { countFromProcessStart } from "./ocf/deadline";
 import { isProgram, loadProgram } from "./programs/index";
+import { exit, stdio } from "./programs/runtime";
 
 /**
  * One binary, many programs (busybox style): the name it was invoked by picks the program.
@@ -19,9 +20,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (e) => {
-    process.stderr.write(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    stdio.err(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
+    exit(1);
   },
 );

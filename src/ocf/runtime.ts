@@ -1,4 +1,4 @@
-import { type Io, runBounded, stdio } from "../programs/runtime";
+import { clip, type Io, runBounded, stdio } from "../programs/runtime";
 import { OCF } from "./codes";
 import { deadlineFromEnv } from "./deadline";
 import type { AgentDecl, Ctx, InvalidStopCtx, ParamDecls, ParamValues } from "./declare";
@@ -72,7 +72,7 @@ export async function runAgent<P extends ParamDecls>(
   const decl = a.actions[action] ?? (action === "status" ? a.actions.monitor : undefined);
   const run = decl?.run;
   if (!run || INFO_ACTIONS.has(action)) {
-    io.err(exitReason(env, `action '${action}' is not implemented by ${a.name}`));
+    io.err(exitReason(env, `action '${clip(action)}' is not implemented by ${a.name}`));
     return OCF.ERR_UNIMPLEMENTED;
   }
   const instance = env.OCF_RESOURCE_INSTANCE || "default";

@@ -1,8 +1,51 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 
 /** Write a file so that readers see the old or the new content, never a torn one. */
 export function writeAtomic(file: string, text: string, mode = 0o644) {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode });
   renameSync(tmp, file);
+}
+
+/** A file's text, or undefined when it cannot be read (local files only: this blocks). */
+export function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file holding one number (/proc, /sys), or undefined. */
+export function readNum(file: string): number | undefined {
+  const t = readText(file)?.trim();
+  const n = t ? Number(t) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Where system programs live; agents run with execd's minimal PATH, so we look ourselves. */
+export const BIN_DIRS = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+/** The installed path of a program (below `root`, for tests), or undefined. */
+export const which = (prog: string, root = "") => BIN_DIRS.map((d) => `${d}/${prog}`).find((p) => existsSync(root + p));
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write all of `text` to file descriptor `fd` before returning. process.stdout/stderr on a pipe
+ * queue what the pipe does not take at once, and process.exit() drops the queue: a reason behind
+ * a 64 KiB line vanished that way. A non-blocking pipe (EAGAIN) is retried for up to `ms`; a
+ * reader that went away (EPIPE) ends the write.
+ */
+export function writeFd(fd: number, text: string, ms = 2000) {
+  let buf = Buffer.from(text);
+  const end = Date.now() + ms;
+  while (buf.length) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || Date.now() > end) return;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
 }

@@ -1,5 +1,7 @@
 import type { Deadline } from "../ocf/deadline";
 import { createLogger, type Level, type Logger } from "../ocf/log";
+import { killChildren } from "../os/exec";
+import { writeFd } from "../os/files";
 
 /**
  * What every program of the binary shares, OCF agents and helpers alike: a deadline with a
@@ -18,7 +20,20 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
-export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** fd 1 and 2, written synchronously: nothing is lost to process.exit() (files.ts writeFd) */
+export const stdio: Io = { out: (s) => writeFd(1, s), err: (s) => writeFd(2, s) };
+
+/** Leave the process: children still running (their own process groups) go first. */
+export function exit(code: number): never {
+  killChildren();
+  process.exit(code);
+}
+
+/** A text echoed into a message (a parameter value, a command line): at most `max` characters. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
 
 /** What a running program gets from the runtime. */
 export interface Session {
@@ -61,7 +76,9 @@ function stderrLogger(io: Io): Logger {
 export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<number> | number): Promise<number> {
   const { io } = spec;
   const log = spec.log === "syslog" ? createLogger(spec.tag, spec.env, io.err) : stderrLogger(io);
-  const finish = async (code: number, reason?: string) => {
+  const finish = async (code: number, why?: string) => {
+    // a reason quoting a long command line or path: the log line stays readable and small
+    const reason = why && clip(why, 1000);
     if (reason) {
       if (spec.log === "syslog") log[spec.levelOf(code)](reason);
       io.err(spec.reasonLine(reason));
@@ -71,8 +88,8 @@ export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<nu
   };
 
   const crash = (e: unknown) => {
-    io.err(spec.reasonLine(`${spec.crashWhat}: ${message(e)}`));
-    process.exit(spec.failCode);
+    io.err(spec.reasonLine(clip(`${spec.crashWhat}: ${message(e)}`, 1000)));
+    exit(spec.failCode);
   };
   if (io === stdio) {
     process.on("uncaughtException", crash);
@@ -81,7 +98,7 @@ export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<nu
   // Last line of defence: a program that overruns its own deadline still reports before it is killed.
   const watchdog = setTimeout(() => {
     io.err(spec.reasonLine(spec.overrun));
-    process.exit(spec.failCode);
+    exit(spec.failCode);
   }, spec.deadline.remaining() + spec.graceMs);
   watchdog.unref();
 

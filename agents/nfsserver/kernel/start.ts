@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { OCF, fail } from "../../../src/ocf/codes";
-import { run, describe } from "../../../src/os/exec";
-import { childProcess } from "../../../src/os/lazy";
+import { describe, run, startHelper } from "../../../src/os/exec";
 import { nfsIps, serverScope, type NfsCtx } from "../common";
 import { writeAtomic } from "../ganesha/exports";
 import { nfsAnswers, waitAnswers } from "../probe";
@@ -17,11 +16,13 @@ import { kernelValidate } from "./validate";
 /**
  * Run argv (rpc.nfsd) in a UTS namespace whose host name is the scope: the kernel takes the NFSv4
  * server scope from it (RA#1644). A placeholder holds the namespace while `hostname` and argv enter
- * it with nsenter: no shell.
+ * it with nsenter: no shell. The placeholder sleeps no longer than our deadline and dies with us
+ * (parent-death signal), so even a SIGKILLed agent leaves nothing behind for long.
  */
 async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: string) {
-  const holder = childProcess().spawn("unshare", ["--uts", "--", "sleep", "120"], { stdio: "ignore", env: { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin" } });
-  holder.on("error", () => {});
+  const secs = String(Math.ceil(ctx.deadline.remaining() / 1000) + 1);
+  const pdeath = which("setpriv") ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
+  const holder = startHelper([...pdeath, "unshare", "--uts", "--", "sleep", secs], { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin" });
   try {
     const mine = readlinkSync("/proc/self/ns/uts");
     const pid = holder.pid;
@@ -36,7 +37,7 @@ async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: stri
     await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", "hostname", scope], "setting the server scope");
     await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", ...argv], what);
   } finally {
-    holder.kill("SIGKILL");
+    holder.kill();
   }
 }
 
