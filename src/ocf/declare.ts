@@ -89,6 +89,11 @@ export interface AgentDecl<P extends ParamDecls> {
   shortdesc: string;
   longdesc: string;
   params: P;
+  /**
+   * Rules between parameters (grace >= lease; a device spec that fits the fstype): an error text
+   * fails like a parameter that does not parse (exit 6; stop follows invalidParamsOnStop).
+   */
+  check?: (params: ParamValues<P>) => string | undefined;
   actions: Record<string, ActionDecl<P>>;
   invalidParamsOnStop: InvalidStopPolicy<P>;
 }

@@ -1,5 +1,5 @@
 import { clip, type Io, runBounded, stdio } from "../programs/runtime";
-import { OCF } from "./codes";
+import { OCF, OcfError } from "./codes";
 import { deadlineFromEnv } from "./deadline";
 import type { AgentDecl, Ctx, InvalidStopCtx, ParamDecls, ParamValues } from "./declare";
 import type { Level } from "./log";
@@ -109,6 +109,8 @@ export async function runAgent<P extends ParamDecls>(
         env,
       };
       const { values, errors } = parseEachParam(a.params, env);
+      const crossed = errors.length ? undefined : a.check?.(values as ParamValues<P>);
+      if (crossed) errors.push(new OcfError(OCF.ERR_CONFIGURED, crossed));
       if (errors.length) {
         const invalid = errors[0];
         if (action !== "stop") throw invalid;

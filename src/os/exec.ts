@@ -14,7 +14,7 @@ export interface RunResult {
 
 export interface RunOpts {
   timeoutMs: number;
-  input?: string;
+  input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
