@@ -40,6 +40,11 @@ export const str = (d: Omit<ParamDecl<"string">, "type">): ParamDecl<"string"> =
 export const int = (d: Omit<ParamDecl<"integer">, "type">): ParamDecl<"integer"> => ({ type: "integer", ...d });
 export const bool = (d: Omit<ParamDecl<"boolean">, "type">): ParamDecl<"boolean"> => ({ type: "boolean", ...d });
 
+/** Parameter check: an absolute path (a value with a NUL cannot reach us through the environment). */
+export const absPath = (v: string) => (v.startsWith("/") ? undefined : `must be an absolute path, got '${v}'`);
+/** A check that lets the empty value (nothing configured) through. */
+export const optional = (check: (v: string) => string | undefined) => (v: string) => (v === "" ? undefined : check(v));
+
 export interface Ctx<P extends ParamDecls> {
   params: ParamValues<P>;
   action: string;

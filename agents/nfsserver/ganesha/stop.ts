@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
+import { ganeshaPid } from "../../../src/nfs/ganesha";
 import { OCF, fail } from "../../../src/ocf/codes";
-import { alive, signal } from "../../../src/os/procs";
-import type { NfsCtx } from "../common";
+import { alive, signal, stateText } from "../../../src/os/procs";
+import type { NfsCtx } from "../params";
 import { pathsOf } from "./paths";
-import { ganeshaPid, stateText } from "./process";
 
 /**
  * SIGTERM (ganesha shuts down in ~20 ms), SIGKILL after half the remaining time. A stopped

@@ -1,15 +1,17 @@
-import { existsSync, mkdirSync, readlinkSync } from "node:fs";
+import { mkdirSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
+import { nfsdThreads } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run, startHelper } from "../../../src/os/exec";
-import { nfsIps, serverScope, type NfsCtx } from "../common";
-import { writeAtomic } from "../ganesha/exports";
+import { which, writeAtomic } from "../../../src/os/files";
+import { nfsIps, requireInfodir, serverScope } from "../common";
+import type { NfsCtx } from "../params";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
 import { missingHelpers, present, runStep, startDirect, systemctl } from "./daemons";
 import { bindInfodir, infodirBound, mountPipefs, prepareInfodir } from "./infodir";
 import { ensureNfsdFs, writeNfsConf, writeTunables } from "./nfsdfs";
-import { SCOPE_DROPIN, nfsdThreads, systemdRuns, which } from "./paths";
+import { SCOPE_DROPIN, systemdRuns } from "./paths";
 import { stopServices } from "./stop";
 import { kernelValidate } from "./validate";
 
@@ -53,8 +55,8 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
   const p = ctx.params;
   const sd = systemdRuns();
   const info = p.nfs_shared_infodir;
-  if (info && !existsSync(info)) fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${info} does not exist here (is the shared filesystem mounted?)`);
-  if (nfsdThreads() > 0 && (!info || infodirBound(info)) && !missingHelpers(ctx).length && !(await nfsAnswers(ctx))) {
+  await requireInfodir(ctx);
+  if (nfsdThreads() > 0 && (!info || (await infodirBound(ctx, info))) && !missingHelpers(ctx).length && !(await nfsAnswers(ctx))) {
     ctx.log.info("the NFS server is already running");
     return OCF.SUCCESS;
   }
@@ -65,9 +67,9 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
     await systemctl(ctx, "daemon-reload", []);
   }
   if (info) {
-    prepareInfodir(info);
+    await prepareInfodir(ctx, info);
     // nfsd, nfsdcld, statd & co. keep the node's own /var/lib/nfs open: they restart on the shared one
-    if (!infodirBound(info)) await stopServices(ctx);
+    if (!(await infodirBound(ctx, info))) await stopServices(ctx);
     await bindInfodir(ctx, info);
   } else await mountPipefs(ctx);
 
