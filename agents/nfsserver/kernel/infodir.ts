@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { VARLIB } from "../../../src/nfs/server";
-import { OCF, fail } from "../../../src/ocf/codes";
+import { OCF, OcfError, fail } from "../../../src/ocf/codes";
 import { kernelPath, onDisk } from "../../../src/ocf/paths";
 import { describe, run } from "../../../src/os/exec";
 import { kernelFilesystems } from "../../../src/os/fstypes";
@@ -39,14 +39,24 @@ async function varlibPath(ctx: NfsCtx, all: Mount[]): Promise<string> {
   return kernelPath(ctx, VARLIB, all);
 }
 
-/** The filesystem ("major:minor") the info dir is on, when something is mounted on /var/lib/nfs at all. */
+/**
+ * The filesystem ("major:minor") the info dir is on, when something is mounted on /var/lib/nfs at
+ * all. When the mount table's paths disagree (a symlink on the way, or not our bind) the disk is
+ * asked; if it does not answer, the mount there is left alone: its path does not lead to the info
+ * dir, and Filesystem's stop removes every mount of the shared device anyway.
+ */
 async function infodirDev(ctx: NfsCtx, dir: string, varlib: string, all: Mount[]): Promise<string | undefined> {
   const top = topMountAt(all, varlib);
   if (!top) return undefined;
   const o = originOf(all, dir);
   if (o && o.dev === top.dev) return o.dev;
-  // the table's paths disagree: a symlink on the way to the info dir, or not our bind; ask the disk
-  return (await onDisk(ctx, ctx.deadline.remaining() / 2).statPath(dir))?.dev;
+  try {
+    return (await onDisk(ctx, ctx.deadline.remaining() / 2).statPath(dir))?.dev;
+  } catch (e) {
+    if (!(e instanceof OcfError)) throw e;
+    ctx.log.warn(`${e.message}; leaving ${varlib} (${top.source}, ${top.fstype}) alone: it is not the info dir by its path`);
+    return undefined;
+  }
 }
 
 /**
