@@ -27,7 +27,7 @@ export const params = {
   }),
   fstype: str({
     required: true,
-    check: (v) => (/^[a-z0-9][a-z0-9._-]*$/.test(v) ? undefined : `is not a filesystem type name: '${v}'`),
+    check: (v) => (/^[a-z0-9][a-z0-9._-]{0,63}$/.test(v) ? undefined : `is not a filesystem type name: '${v}'`),
     shortdesc: "filesystem type",
     longdesc: "Filesystem type passed to mount -t (ext4, xfs, nfs4, ...); none for a bind mount.",
   }),

@@ -1,4 +1,4 @@
-import { clip } from "../programs/runtime";
+import { clipValues } from "../text";
 import { OcfError } from "./codes";
 import type { ParamDecl, ParamDecls, ParamValues } from "./declare";
 
@@ -12,10 +12,10 @@ export function parseParam(name: string, d: ParamDecl, raw: string | undefined):
     if (d.required) throw new OcfError(6, `required parameter '${name}' is not set`);
     return d.default;
   }
-  // the one place a value is echoed into a reason: a 64 KiB value gets its first 200 characters
+  // a value echoed into the reason: a 64 KiB value gets its first 200 characters
   let shown = raw;
   const bad = (why: string): never => {
-    throw new OcfError(6, `parameter '${name}' ${shown.length > 200 ? why.split(shown).join(clip(shown)) : why}`);
+    throw new OcfError(6, clipValues(`parameter '${name}' ${why}`, [shown]));
   };
   if (CONTROL.test(raw)) bad("contains a control character (newline, tab, ...)");
   let v: unknown;

@@ -1,4 +1,5 @@
-import { clip, type Io, runBounded, stdio } from "../programs/runtime";
+import { type Io, runBounded, stdio } from "../programs/runtime";
+import { clip, clipValues } from "../text";
 import { OCF, OcfError } from "./codes";
 import { deadlineFromEnv } from "./deadline";
 import type { AgentDecl, Ctx, InvalidStopCtx, ParamDecls, ParamValues } from "./declare";
@@ -54,6 +55,7 @@ export async function runAgent<P extends ParamDecls>(
   const action = argv[0];
   if (!action) {
     io.err(usage(a));
+    io.err(exitReason(env, `no action given (${usage(a).trim()})`));
     return OCF.ERR_ARGS;
   }
   if (action === "meta-data") {
@@ -110,7 +112,7 @@ export async function runAgent<P extends ParamDecls>(
       };
       const { values, errors } = parseEachParam(a.params, env);
       const crossed = errors.length ? undefined : a.check?.(values as ParamValues<P>);
-      if (crossed) errors.push(new OcfError(OCF.ERR_CONFIGURED, crossed));
+      if (crossed) errors.push(new OcfError(OCF.ERR_CONFIGURED, clipValues(crossed, Object.values(values))));
       if (errors.length) {
         const invalid = errors[0];
         if (action !== "stop") throw invalid;

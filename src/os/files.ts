@@ -1,10 +1,20 @@
-import { existsSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 
 /** Write a file so that readers see the old or the new content, never a torn one. */
 export function writeAtomic(file: string, text: string, mode = 0o644) {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode });
   renameSync(tmp, file);
+}
+
+/** Remove a node-local file if it is there; false when that failed (the path is not a directory's, ...). */
+export function removeFile(file: string): boolean {
+  try {
+    rmSync(file, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A file's text, or undefined when it cannot be read (local files only: this blocks). */

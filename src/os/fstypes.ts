@@ -17,6 +17,6 @@ export function knownFstype(fstype: string, root = ""): boolean {
   if (kernelFilesystems(root).has(t)) return true;
   if (BIN_DIRS.some((d) => existsSync(`${root}${d}/mount.${fstype}`))) return true;
   const mods = `${root}/lib/modules/${release()}`;
-  const re = new RegExp(`/fs/${t.replace(/[^A-Za-z0-9_-]/g, "")}(/|\\.ko)`);
-  return re.test(readText(`${mods}/modules.dep`) ?? "") || re.test(readText(`${mods}/modules.builtin`) ?? "");
+  const has = (text: string | undefined) => !!text && (text.includes(`/fs/${t}/`) || text.includes(`/fs/${t}.ko`));
+  return has(readText(`${mods}/modules.dep`)) || has(readText(`${mods}/modules.builtin`));
 }

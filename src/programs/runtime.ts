@@ -2,6 +2,7 @@ import type { Deadline } from "../ocf/deadline";
 import { createLogger, type Level, type Logger } from "../ocf/log";
 import { killChildren } from "../os/exec";
 import { writeFd } from "../os/files";
+import { clip } from "../text";
 
 /**
  * What every program of the binary shares, OCF agents and helpers alike: a deadline with a
@@ -27,11 +28,6 @@ export const stdio: Io = { out: (s) => writeFd(1, s), err: (s) => writeFd(2, s) 
 export function exit(code: number): never {
   killChildren();
   process.exit(code);
-}
-
-/** A text echoed into a message (a parameter value, a command line): at most `max` characters. */
-export function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
 
 

@@ -1,4 +1,5 @@
 import { OCF } from "../../../src/ocf/codes";
+import { clip } from "../../../src/text";
 import { dirsOf } from "../common";
 import type { ExCtx } from "../params";
 import { translateOptions } from "./block";
@@ -11,6 +12,6 @@ import { exportIdOf } from "./common";
 export function ganeshaValidate(ctx: ExCtx): number {
   dirsOf(ctx).forEach((_, i) => exportIdOf(ctx, i));
   const { ignored } = translateOptions(ctx.params.options);
-  if (ignored.length) ctx.log.info(`options ganesha has no equivalent for, ignored: ${ignored.join(",")}`);
+  if (ignored.length) ctx.log.info(`options ganesha has no equivalent for, ignored: ${clip(ignored.join(","))}`);
   return OCF.SUCCESS;
 }
