@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Scratch, sh } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
 import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
@@ -19,7 +19,8 @@ const k = (action: string, p: Record<string, string> = params(), env: Record<str
 const log = (from = 0) => (existsSync(LOG) ? readFileSync(LOG, "utf8") : "").split("\n").filter(Boolean).slice(from).map((l) => l.replace(/^\S+ /, ""));
 const lines = () => log().length;
 const idx = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
-const inBox = async (argv: string[]) => (await a.run(argv)).stdout.trim();
+const inBoxOf = async (box: Box, argv: string[]) => (await box.run(argv)).stdout.trim();
+const inBox = (argv: string[]) => inBoxOf(a, argv);
 
 beforeAll(async () => {
   ({ s, nfsserver: AGENT, exportfs: EXPORTFS, shared, sw } = await nfsTestbed());
@@ -32,13 +33,23 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s?.cleanup());
 
+/** Every test of this group starts from a stopped server and starts what it needs itself: one failure does not cascade. */
+const up = async () => expect((await k("start")).code).toBe(0);
+
 describe("nfsserver server=kernel on a fake kernel", () => {
+  beforeEach(async () => {
+    expect((await k("stop")).code).toBe(0);
+  });
+
   it("start: shared dir bound, grace/lease written before nfsd starts, daemons in order, sm-notify per IP", async () => {
     expect((await k("monitor")).code).toBe(7);
+    // a fresh node: no rpcbind yet either (stop leaves it running for others)
+    await a.run(["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = rpcbind ] && kill ${p#/proc/}; done; true"]);
+    const n = lines();
     const r = await k("start");
     expect(r.stderr).toMatch(/NFS server started: 8 threads, grace 10 s, lease 10 s, scope hanfs-svc/);
     expect(r.code).toBe(0);
-    const l = log();
+    const l = log(n);
     const order = ["rpcbind -w", "rpc.statd --no-notify", "nfsdcld", "rpc.idmapd", "rpc.mountd", "rpc.nfsd 8", "sm-notify -f -v 198.51.100.100"].map((x) => idx(l, new RegExp(`^${x.replace(/\./g, "\\.")}`)));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);
@@ -51,6 +62,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("monitor 0 without forking; start again changes nothing", async () => {
+    await up();
     const m = await k("monitor");
     expect(m.code).toBe(0);
     const tr = await a.run(["strace", "-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "env", ...Object.entries(params()).map(([kk, v]) => `OCF_RESKEY_${kk}=${v}`), "HA_LOGFACILITY=none", AGENT, "monitor"]);
@@ -62,6 +74,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("a dead helper fails the monitor; start brings back only that one", async () => {
+    await up();
     const pid = await inBox(["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = rpc.mountd ] && echo ${p#/proc/}; done | head -1"]);
     await a.run(["kill", "-KILL", pid]);
     const m = await k("monitor");
@@ -74,6 +87,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("stop: nfsd first, then nfsdcld, statd, mountd, idmapd; no mount of the shared disk left", async () => {
+    await up();
     const n = lines();
     const r = await k("stop");
     expect(r.code).toBe(0);
@@ -223,9 +237,11 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
       "systemctl start nfs-idmapd.service",
       "systemctl start nfs-mountd.service",
       "systemctl start nfs-server.service",
-      // grace/lease in /proc before nfs-server (the stub ignores the drop-in: host is not the scope here)
-      "rpc.nfsd 8 grace=10 lease=10 host=knfs-sd",
+      // what the drop-in's ExecStart ran (the fake systemctl runs it as systemd would): rpc.nfsd with
+      // nfs.conf's thread count, grace/lease already in /proc, the scope as its host name
+      "rpc.nfsd grace=10 lease=10 host=hanfs-svc",
     ]);
+    expect(await inBoxOf(b, ["cat", "/proc/fs/nfsd/threads"])).toBe("8");
     const conf = (await b.run(["cat", "/etc/nfs.conf.d/hanfs-nfsserver.conf"])).stdout;
     expect(conf).toMatch(/\[nfsd\]\nthreads=8\ngrace-time=10\nlease-time=10\n/);
     const dropin = (await b.run(["cat", "/run/systemd/system/nfs-server.service.d/50-hanfs-scope.conf"])).stdout;
