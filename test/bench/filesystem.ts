@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PATH, execsOf, sh, timeInterleaved, type Cmd, type Row } from "./lib";
+import { shOut } from "../integration/fixture";
+import { PATH, agentPath, execsOf, options, timeInterleaved, type BaseRow, type Cmd, type Row } from "./lib";
 
 const HB = "/usr/lib/ocf/resource.d/heartbeat/Filesystem";
 const BIN = resolve(__dirname, "../../dist/hanfs");
@@ -10,17 +11,19 @@ const BIN = resolve(__dirname, "../../dist/hanfs");
  * hanfs Filesystem vs heartbeat Filesystem on the same loop mount, same run: monitor at depth 0
  * and 20 (median wall ms, execs per call) and stop of a mount held by 50 processes.
  */
-export async function benchFilesystem(rows: Row[], verdicts: string[]) {
+export async function benchFilesystem(rows: Row[], verdicts: string[], base: BaseRow[]) {
   const dir = mkdtempSync("/tmp/hanfs-bench-");
   const img = join(dir, "disk.img");
   let loop = "";
   try {
     const root = join(dir, "root");
-    sh([BIN, "install", "--root", root]);
-    const hanfs = join(root, "usr/lib/ocf/resource.d/hanfs/Filesystem");
-    sh(["truncate", "-s", "300M", img]);
-    sh(["mkfs.ext4", "-q", "-F", img]);
-    loop = sh(["losetup", "--find", "--show", img]).trim();
+    await shOut([BIN, "install", "--root", root]);
+    const hanfs = agentPath(root, "Filesystem");
+    const baseline = options.baseline && agentPath(join(dir, "baseline"), "Filesystem");
+    if (options.baseline) await shOut([options.baseline, "install", "--root", join(dir, "baseline")]);
+    await shOut(["truncate", "-s", "300M", img]);
+    await shOut(["mkfs.ext4", "-q", "-F", img]);
+    loop = (await shOut(["losetup", "--find", "--show", img])).trim();
     const mp = join(dir, "srv");
     const env = (extra: Record<string, string> = {}) => ({
       PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "bench", HA_LOGFACILITY: "none",
@@ -33,9 +36,11 @@ export async function benchFilesystem(rows: Row[], verdicts: string[]) {
       { name: `hanfs d${depth}`, argv: [hanfs, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
       { name: `heartbeat d${depth}`, argv: [HB, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
     ];
+    const baseCmd = (depth: string): Cmd[] => (baseline ? [{ name: `baseline d${depth}`, argv: [baseline, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 }] : []);
     for (const depth of ["0", "20"]) {
-      const t = timeInterleaved(cmds(depth));
+      const t = timeInterleaved([...cmds(depth), ...baseCmd(depth)]);
       const [h, a] = [t.get(`hanfs d${depth}`)!, t.get(`heartbeat d${depth}`)!];
+      if (baseline) base.push({ what: `Filesystem monitor depth ${depth}`, hanfs: h, baseline: t.get(`baseline d${depth}`)! });
       rows.push({ what: `Filesystem monitor depth ${depth} (median of 40)`, hanfs: h, anchor: a, unit: "ms" });
       const [he, ae] = cmds(depth).map((c) => execsOf(c));
       rows.push({ what: `Filesystem monitor depth ${depth}: execs per call`, hanfs: he, anchor: ae, unit: "" });

@@ -2,14 +2,14 @@ import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { alive } from "../../src/os/procs";
-import { PATH, agent, exited, hungFuse, mountAt, sh, waitFor } from "./fixture";
+import { PATH, agent, exited, hungFuse, mountAt, shOut, waitFor } from "./fixture";
 import { perTest } from "./per-test";
 
 const t = perTest();
 
 /** Start a mounted ext4 resource and return its params. */
 async function mounted() {
-  const p = { device: t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
+  const p = { device: await t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
   expect((await agent(t.agent, "start", p)).code).toBe(0);
   writeFileSync(`${p.directory}/data`, "payload\n");
   copyFileSync("/usr/bin/sleep", `${p.directory}/sleep`); // run from the mount: exe + mmap holders
@@ -93,11 +93,11 @@ describe("time bounds hold for what the agent's children fork", () => {
   it("fsck forks a grandchild that ignores TERM and holds a file on a mount: start returns by its deadline, no process of it is left, the mount is free", async () => {
     const bin = t.s.mkdir("bin");
     const other = t.s.mkdir("other");
-    sh(["mount", "-t", "tmpfs", "hanfs-held", other]);
+    await shOut(["mount", "-t", "tmpfs", "hanfs-held", other]);
     // fsck.<type> in miniature: a grandchild that ignores TERM and keeps a file open, and a parent that never finishes
     writeFileSync(`${bin}/fsck`, `#!/bin/sh\necho $$ > ${t.s.path("fsck.pid")}\nsh -c 'trap "" TERM; echo $$ > ${t.s.path("grandchild.pid")}; exec sleep 600' 3>${other}/held &\nexec sleep 600\n`);
     chmodSync(`${bin}/fsck`, 0o755);
-    const p = { device: t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4", run_fsck: "force" };
+    const p = { device: await t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4", run_fsck: "force" };
     const r = await agent(t.agent, "start", p, { PATH: `${bin}:${PATH}`, OCF_RESKEY_CRM_meta_timeout: "4000" });
     console.log(`start with a hung fsck and a TERM-ignoring grandchild: ${r.code} after ${r.ms} ms (timeout 4000)`);
     expect(r.code).toBe(1);
@@ -133,7 +133,7 @@ describe("Filesystem on a hung filesystem (FUSE that never answers)", () => {
       expect(st.ms).toBeLessThan(3000);
     } finally {
       release();
-      sh(["umount", dir]);
+      await shOut(["umount", dir]);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Box } from "./ganesha-fixture";
+import type { Host } from "../lab/lib/host";
+import { runIn } from "./ganesha-fixture";
 
 /**
  * A fake kernel NFS server for the kernel backend (this machine has no nfsd): tmpfs on
@@ -125,9 +126,9 @@ export function writeStubs(dir: string, log: string) {
  * Make `box` look like a node with the kernel NFS server installed and nfsd loaded; with
  * `systemd`, also like one booted by systemd (sd_booted: /run/systemd/system; nfs.conf.d in tmpfs).
  */
-export async function fakeKernel(box: Box, stubs: string, systemd = false) {
+export async function fakeKernel(box: Host, stubs: string, systemd = false) {
   const sh = async (argv: string[]) => {
-    const r = await box.run(argv);
+    const r = await runIn(box, argv);
     if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
   };
   await sh(["mount", "-t", "overlay", "hanfs-stubs", "-o", `lowerdir=${stubs}:/usr/sbin`, "/usr/sbin"]);

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Host } from "../lab/lib/host";
 import { loadAllAgents } from "../../agents/index";
 import type { AgentDecl, ParamDecl } from "../../src/ocf/declare";
 import { actionNames } from "../../src/ocf/runtime";
-import { BIN, Scratch, sh } from "./fixture";
-import { Box, NET, type Res } from "./ganesha-fixture";
+import { BIN, Scratch, shOut } from "./fixture";
+import { machine, NET, runIn, switchOf, type Res } from "./ganesha-fixture";
 
 /**
  * Hostile parameters, tried as a careless or malicious user would: every agent of the registry ×
@@ -80,26 +81,31 @@ interface Case {
 }
 
 let s: Scratch;
-let box: Box;
+let box: Host;
 let provider: string;
 let agents: Record<string, AgentDecl<Record<string, ParamDecl>>>;
 
 const inBox = async (argv: string[], input?: string) => {
-  const r = await box.run(argv, { input, timeout: 20_000 });
+  const r = await runIn(box, argv, { input, timeout: 20_000 });
   if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
   return r.stdout;
 };
-const mountsInBox = async () => (await inBox(["cat", "/proc/self/mountinfo"])).split("\n").filter(Boolean).map((l) => { const f = l.split(" "); return `${f[4]} ${f[f.indexOf("-", 6) + 1]}`; }).sort();
+const mountsInBox = async () =>
+  (await inBox(["cat", "/proc/self/mountinfo"]))
+    .split("\n")
+    .filter(Boolean)
+    .map((l: string) => {
+      const f = l.split(" ");
+      return `${f[4]} ${f[f.indexOf("-", 6) + 1]}`;
+    })
+    .sort();
 
 beforeAll(async () => {
   s = new Scratch();
   const root = s.mkdir("root");
-  sh([BIN, "install", "--root", root]);
+  await shOut([BIN, "install", "--root", root]);
   provider = join(root, "usr/lib/ocf/resource.d/hanfs");
-  const sw = new Box("hsw", undefined, s);
-  await sw.boot();
-  box = new Box("hostile", `${NET}.70`, s);
-  await box.boot(sw);
+  box = await machine(s, await switchOf(s), "hostile", `${NET}.70`);
   // the host's filesystems read-only in the box (per mount: this namespace only); /run is the box's tmpfs
   await inBox([
     "sh",
@@ -117,7 +123,7 @@ afterAll(() => s?.cleanup());
 async function runCase(c: Case): Promise<Res> {
   const env: Record<string, string> = { OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: `hostile-${c.id}`, HA_LOGFACILITY: "none", OCF_RESKEY_CRM_meta_timeout: "10000" };
   for (const [k, v] of Object.entries(c.params)) env[`OCF_RESKEY_${k}`] = v;
-  return box.run([join(provider, c.agent), c.action], { env, timeout: 30_000 });
+  return runIn(box, [join(provider, c.agent), c.action], { env, timeout: 30_000 });
 }
 
 /** What is wrong with one call's outcome (empty: nothing). */
@@ -187,7 +193,7 @@ describe("hostile parameter corpus (every agent × every parameter × hostile va
     let kept = 0;
     for (let i = 0; i < 20; i++) {
       // the reader sleeps first: everything the agent writes must reach the pipe before it exits
-      const r = await box.run(["sh", "-c", `"$0" validate-all 2>&1 >/dev/null | { sleep 0.2; cat; }`, join(provider, "nfsserver")], { env, timeout: 20_000 });
+      const r = await runIn(box, ["sh", "-c", `"$0" validate-all 2>&1 >/dev/null | { sleep 0.2; cat; }`, join(provider, "nfsserver")], { env, timeout: 20_000 });
       if (/^ocf-exit-reason:parameter 'nfs_server_scope' may only contain .*, got 'a{100}/m.test(r.stdout)) kept++;
       expect(r.stdout.length).toBeLessThan(4096); // the value is echoed capped, not whole
     }

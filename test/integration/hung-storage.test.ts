@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Host } from "../lab/lib/host";
+import type { Switch } from "../lab/lib/net";
 import { hungFuse, type Scratch } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
-import { Box, NET, agentIn, nfsTestbed, type Res } from "./ganesha-fixture";
+import { agentIn, machine, NET, nfsTestbed, runIn, type Res } from "./ganesha-fixture";
 
 /**
  * The shared info dir or an exported directory on storage that stopped answering (a FUSE mount
@@ -12,18 +14,17 @@ import { Box, NET, agentIn, nfsTestbed, type Res } from "./ganesha-fixture";
 const TIMEOUT = 6000;
 let s: Scratch;
 let NFSSERVER: string, EXPORTFS: string;
-let box: Box;
+let box: Host;
 let hung: string, release: () => void;
 
 beforeAll(async () => {
-  let sw: Box;
+  let sw: Switch;
   ({ s, nfsserver: NFSSERVER, exportfs: EXPORTFS, sw } = await nfsTestbed());
   hung = s.mkdir("hung");
   release = hungFuse(hung); // before the box boots: its mount namespace is a copy of ours
   const stubs = s.path("stubs");
   writeStubs(stubs, s.path("stub.log"));
-  box = new Box("hung-a", `${NET}.61`, s);
-  await box.boot(sw);
+  box = await machine(s, sw, "hung-a", `${NET}.61`);
   await fakeKernel(box, stubs);
 }, 60_000);
 afterAll(() => {
@@ -32,7 +33,7 @@ afterAll(() => {
 });
 
 const inBox = async (argv: string[]) => {
-  const r = await box.run(argv);
+  const r = await runIn(box, argv);
   if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
   return r.stdout.trim();
 };
