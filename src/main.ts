@@ -1,7 +1,7 @@
 import { isAgent, loadAgent } from "../agents/index";
 import { countFromProcessStart } from "./ocf/deadline";
 import { isProgram, loadProgram } from "./programs/index";
-import { writeErr } from "./os/runtime";
+import { exit, stdio } from "./programs/runtime";
 
 /**
  * One binary, many programs (busybox style): the name it was invoked by picks the program.
@@ -20,9 +20,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (e) => {
-    writeErr(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    stdio.err(`hanfs: ${e instanceof Error ? e.message : String(e)}\n`);
+    exit(1);
   },
 );

@@ -1,19 +1,15 @@
 import { OCF, fail } from "../../src/ocf/codes";
-import type { Ctx } from "../../src/ocf/declare";
 import type { Mount } from "../../src/os/mountinfo";
 import { blockDevNum, mountMatches, parseDevice, resolveTag, type DeviceSpec } from "./device";
-import type { FsParams } from "./index";
+import type { FsCtx } from "./params";
 import type { MountRecord } from "./record";
 
-export type FsCtx = Ctx<FsParams>;
-
+/** What `device` names (the runtime refused a device that does not parse: checkDevice). */
 export function deviceSpec(ctx: FsCtx): DeviceSpec {
   const p = ctx.params;
-  if (p.directory === "/") fail(OCF.ERR_CONFIGURED, "parameter 'directory' must not be /");
   const s = parseDevice(p.device, p.fstype, p.options);
   return typeof s === "string" ? fail(OCF.ERR_CONFIGURED, `parameter 'device' ${s}`) : s;
 }
-
 
 /**
  * "major:minor" of the block device this resource mounts (block paths, UUID=/LABEL=), else
@@ -32,7 +28,7 @@ export function devNumOf(spec: DeviceSpec, rec: MountRecord): string | undefined
 }
 
 /** Is `m` this resource's filesystem? */
-export const isOurs = (m: Mount, spec: DeviceSpec, rec: MountRecord) => mountMatches(m, spec, rec.source);
+export const isOurs = (m: Mount, spec: DeviceSpec, rec: MountRecord) => mountMatches(m, spec, rec);
 
 /** Mounts of the block device `dev` anywhere in this namespace. */
 export const onDevice = (all: Mount[], dev: string | undefined) => (dev ? all.filter((m) => m.dev === dev) : []);

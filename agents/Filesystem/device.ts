@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { normalizePath } from "../../src/os/canonical";
-import { devString, type Mount } from "../../src/os/mountinfo";
+import { devString, originOf, readMounts, type Mount } from "../../src/os/mountinfo";
 
 /** What the `device` parameter names. */
 export type DeviceSpec =
@@ -73,10 +73,11 @@ export function blockDevNum(path: string): string | undefined {
 
 /**
  * Is `m` the mount of our device? Cheap: stat of a /dev node (devtmpfs, never blocks) or string
- * compare; the mounted filesystem itself is never touched (safe on hung NFS).
- * `knownDev` is the block device resolved at start for UUID=/LABEL= without udev links.
+ * compare; neither the mounted filesystem nor a bind source is ever touched (safe on hung NFS).
+ * `rec` is what start recorded: the block device behind UUID=/LABEL= without udev links
+ * (`source`), the filesystem a bind source is on (`dev`, looked up at start).
  */
-export function mountMatches(m: Mount, spec: DeviceSpec, knownDev?: string): boolean {
+export function mountMatches(m: Mount, spec: DeviceSpec, rec: { source?: string; dev?: string } = {}): boolean {
   switch (spec.kind) {
     case "block": {
       const num = blockDevNum(spec.path);
@@ -84,20 +85,16 @@ export function mountMatches(m: Mount, spec: DeviceSpec, knownDev?: string): boo
       return safeReal(spec.path) === safeReal(m.source);
     }
     case "tag": {
-      const dev = resolveTag(spec) ?? knownDev;
+      const dev = resolveTag(spec) ?? rec.source;
       if (!dev) return true; // nothing to compare against: the mount point decides
       const num = blockDevNum(dev);
       return num ? num === m.dev : safeReal(dev) === safeReal(m.source);
     }
     case "network":
       return m.source.replace(/\/+$/, "") === spec.spec.replace(/\/+$/, "");
-    case "bind": {
-      try {
-        return devString(statSync(spec.path).dev) === m.dev;
-      } catch {
-        return false;
-      }
-    }
+    case "bind":
+      // the filesystem the source is on: as start found it, else by the mount table's paths
+      return (rec.dev ?? originOf(readMounts(), spec.path)?.dev) === m.dev;
     case "pseudo":
       return m.source === spec.name || m.fstype === spec.name;
   }

@@ -1,7 +1,8 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { readMounts, topMountAt } from "../../src/os/mountinfo";
-import { deviceSpec, isOurs, type FsCtx } from "./common";
+import { deviceSpec, isOurs } from "./common";
+import type { FsCtx } from "./params";
 import { resolveTag } from "./device";
 import { where } from "./places";
 import { readRecord } from "./record";

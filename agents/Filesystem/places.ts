@@ -1,7 +1,8 @@
 import { OcfError } from "../../src/ocf/codes";
 import { kernelPath } from "../../src/ocf/paths";
 import { readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
-import { devNumOf, isOurs, onDevice, type FsCtx } from "./common";
+import { devNumOf, isOurs, onDevice } from "./common";
+import type { FsCtx } from "./params";
 import type { DeviceSpec } from "./device";
 import { readRecord, type MountRecord } from "./record";
 

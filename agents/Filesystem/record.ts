@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeAtomic } from "../../src/os/files";
-import type { FsCtx } from "./common";
+import type { FsCtx } from "./params";
 
 /**
  * What start writes down BEFORE it calls mount(2): where it mounts (the canonical target) and what

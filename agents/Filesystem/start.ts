@@ -1,7 +1,8 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { isBelow, readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
-import { deviceSpec, isOurs, mountsToRemove, type FsCtx } from "./common";
+import { deviceSpec, isOurs, mountsToRemove } from "./common";
+import type { FsCtx } from "./params";
 import { resolveTag, type DeviceSpec } from "./device";
 import { where } from "./places";
 import { writeRecord } from "./record";
@@ -13,7 +14,7 @@ const NO_AUTO_FSCK = /^(ext3|ext4|reiserfs|reiser4|nss|xfs|jfs|btrfs|vfat|fat|ex
 export async function start(ctx: FsCtx): Promise<number> {
   const p = ctx.params;
   const spec = deviceSpec(ctx);
-  checkEnvironment(ctx, spec);
+  const bindDev = await checkEnvironment(ctx, spec);
   const w = await where(ctx, spec, "always");
   // where the kernel puts a mount on `directory` (a symlink on the way is followed, as mount(8) does)
   const target = w.canonical;
@@ -39,8 +40,9 @@ export async function start(ctx: FsCtx): Promise<number> {
   await fsck(ctx, spec);
 
   // the trail a start that dies after mount(2) leaves for stop and monitor: no mount without it
+  const rec = { target, dev: w.dev ?? bindDev, source: w.rec.source };
   try {
-    writeRecord(ctx, { target, dev: w.dev, source: w.rec.source });
+    writeRecord(ctx, rec);
   } catch (e) {
     fail(OCF.ERR_GENERIC, `cannot record the mount in HA_RSCTMP before mounting: ${(e as Error).message}`);
   }
@@ -50,11 +52,11 @@ export async function start(ctx: FsCtx): Promise<number> {
   const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) - Math.min(2000, ctx.deadline.remaining() / 10) });
   const all = readMounts();
   const now = topMountAt(all, target);
-  const ok = r.code === 0 && now && isOurs(now, spec, w.rec);
+  const ok = r.code === 0 && now && isOurs(now, spec, rec);
   if (!ok) {
     const why = r.code !== 0 ? `mount failed: ${describe(argv, r)}` : `mount returned 0 but ${target} does not show ${p.device}`;
     // what appeared since we started and is ours: on the target, or our device anywhere
-    const made = all.filter((m) => !before.has(m.id) && ((m.mountpoint === target && isOurs(m, spec, w.rec)) || (w.dev && m.dev === w.dev)));
+    const made = all.filter((m) => !before.has(m.id) && ((m.mountpoint === target && isOurs(m, spec, rec)) || (w.dev && m.dev === w.dev)));
     if (made.length) fail(OCF.ERR_GENERIC, `${why}; ${await undo(ctx, made)}`);
     fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, why);
   }

@@ -4,7 +4,8 @@ import { findHolders, type Holder } from "../../src/os/holders";
 import { readMounts, topMountAt, type Mount } from "../../src/os/mountinfo";
 import { alive, signal } from "../../src/os/procs";
 import { parseSignalList } from "../../src/os/signals";
-import { deviceSpec, isOurs, mountsToRemove, type FsCtx } from "./common";
+import { deviceSpec, isOurs, mountsToRemove } from "./common";
+import type { FsCtx } from "./params";
 import { NETWORK_FS, type DeviceSpec } from "./device";
 import { leftovers, where, type Where } from "./places";
 import { removeRecord } from "./record";
@@ -22,13 +23,7 @@ import { removeRecord } from "./record";
  */
 export async function stop(ctx: FsCtx): Promise<number> {
   const p = ctx.params;
-  let spec;
-  try {
-    spec = deviceSpec(ctx);
-  } catch (e) {
-    ctx.log.warn(`stop with invalid parameters (${(e as Error).message}): nothing can have been mounted by this resource`);
-    return OCF.SUCCESS;
-  }
+  const spec = deviceSpec(ctx);
   // A block device is found by its number wherever it is mounted, so a mount point that cannot be
   // resolved (hung parent) does not keep stop from its job: the lookup gets half the time at most.
   const w = await where(ctx, spec, "always", { limitMs: ctx.deadline.remaining() / 2 });

@@ -1,7 +1,11 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeAtomic } from "../../src/os/files";
-import { dirsOf, stateFile, type ExCtx } from "./common";
+import { dirsOf, safeName } from "./common";
+import type { ExCtx } from "./params";
+
+/** Proof that this boot exported it: lives in tmpfs (HA_RSCTMP), gone after a reboot (RA#821). */
+export const stateFile = (ctx: ExCtx) => `${ctx.env.HA_RSCTMP || "/run/resource-agents"}/hanfs-exportfs-${safeName(ctx.instance)}.state`;
 
 /**
  * Proof that this boot exported it, and how: per configured directory, the canonical path start

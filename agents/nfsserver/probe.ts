@@ -1,5 +1,6 @@
 import { PROG, XdrWriter, rpcCall, rpcNull } from "../../src/rpc/index";
-import { PROBE_HOST, type NfsCtx } from "./common";
+import { PROBE_HOST } from "../../src/nfs/server";
+import type { NfsCtx } from "./params";
 
 /**
  * RPC NULL to NFS v4 (and v3 unless nfsv4_only) on the server's port, in parallel, each bounded by

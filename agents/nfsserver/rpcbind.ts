@@ -1,7 +1,8 @@
 import { OCF, fail } from "../../src/ocf/codes";
 import { describe, run } from "../../src/os/exec";
 import { PROG, rpcNull } from "../../src/rpc/index";
-import { PROBE_HOST, type NfsCtx } from "./common";
+import { PROBE_HOST } from "../../src/nfs/server";
+import type { NfsCtx } from "./params";
 
 /** rpcbind must answer before an NFSv3 server starts (it registers MOUNT and NFS v3 there). */
 export async function ensureRpcbind(ctx: NfsCtx, startIt: () => Promise<void>) {

@@ -40,6 +40,11 @@ export const str = (d: Omit<ParamDecl<"string">, "type">): ParamDecl<"string"> =
 export const int = (d: Omit<ParamDecl<"integer">, "type">): ParamDecl<"integer"> => ({ type: "integer", ...d });
 export const bool = (d: Omit<ParamDecl<"boolean">, "type">): ParamDecl<"boolean"> => ({ type: "boolean", ...d });
 
+/** Parameter check: an absolute path (a value with a NUL cannot reach us through the environment). */
+export const absPath = (v: string) => (v.startsWith("/") ? undefined : `must be an absolute path, got '${v}'`);
+/** A check that lets the empty value (nothing configured) through. */
+export const optional = (check: (v: string) => string | undefined) => (v: string) => (v === "" ? undefined : check(v));
+
 export interface Ctx<P extends ParamDecls> {
   params: ParamValues<P>;
   action: string;
@@ -89,6 +94,11 @@ export interface AgentDecl<P extends ParamDecls> {
   shortdesc: string;
   longdesc: string;
   params: P;
+  /**
+   * Rules between parameters (grace >= lease; a device spec that fits the fstype): an error text
+   * fails like a parameter that does not parse (exit 6; stop follows invalidParamsOnStop).
+   */
+  check?: (params: ParamValues<P>) => string | undefined;
   actions: Record<string, ActionDecl<P>>;
   invalidParamsOnStop: InvalidStopPolicy<P>;
 }

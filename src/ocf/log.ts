@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import { net } from "../os/lazy";
+import { clip } from "../text";
 
 /**
  * Logging like ocf_log: syslog (HA_LOGFACILITY / HA_logfacility), HA_LOGFILE, HA_DEBUGLOG,
@@ -50,7 +51,7 @@ export function createLogger(tag: string, env: NodeJS.ProcessEnv, stderr: (s: st
 
   const emit = (level: Level, msg: string) => {
     if (level === "debug" && !debug) return;
-    const text = msg.replace(/[\r\n]+/g, " ");
+    const text = clip(msg.replace(/[\r\n]+/g, " "), 1000);
     const stamp = new Date().toISOString();
     const line = `${stamp} ${fullTag}: ${LABEL[level]}: ${text}\n`;
     const wrote = append(level === "debug" ? debugfile ?? logfile : logfile, line);

@@ -1,3 +1,4 @@
+import { clipValues } from "../text";
 import { OcfError } from "./codes";
 import type { ParamDecl, ParamDecls, ParamValues } from "./declare";
 
@@ -11,8 +12,10 @@ export function parseParam(name: string, d: ParamDecl, raw: string | undefined):
     if (d.required) throw new OcfError(6, `required parameter '${name}' is not set`);
     return d.default;
   }
+  // a value echoed into the reason: a 64 KiB value gets its first 200 characters
+  let shown = raw;
   const bad = (why: string): never => {
-    throw new OcfError(6, `parameter '${name}' ${why}`);
+    throw new OcfError(6, clipValues(`parameter '${name}' ${why}`, [shown]));
   };
   if (CONTROL.test(raw)) bad("contains a control character (newline, tab, ...)");
   let v: unknown;
@@ -34,6 +37,7 @@ export function parseParam(name: string, d: ParamDecl, raw: string | undefined):
       v = raw;
   }
   if (d.normalize) v = (d.normalize as (x: unknown) => unknown)(v);
+  if (typeof v === "string") shown = v;
   const why = (d.check as ((x: unknown) => string | undefined) | undefined)?.(v);
   if (why) bad(why);
   return v;

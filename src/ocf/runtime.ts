@@ -1,5 +1,6 @@
 import { type Io, runBounded, stdio } from "../programs/runtime";
-import { OCF } from "./codes";
+import { clip, clipValues } from "../text";
+import { OCF, OcfError } from "./codes";
 import { deadlineFromEnv } from "./deadline";
 import type { AgentDecl, Ctx, InvalidStopCtx, ParamDecls, ParamValues } from "./declare";
 import type { Level } from "./log";
@@ -54,6 +55,7 @@ export async function runAgent<P extends ParamDecls>(
   const action = argv[0];
   if (!action) {
     io.err(usage(a));
+    io.err(exitReason(env, `no action given (${usage(a).trim()})`));
     return OCF.ERR_ARGS;
   }
   if (action === "meta-data") {
@@ -72,7 +74,7 @@ export async function runAgent<P extends ParamDecls>(
   const decl = a.actions[action] ?? (action === "status" ? a.actions.monitor : undefined);
   const run = decl?.run;
   if (!run || INFO_ACTIONS.has(action)) {
-    io.err(exitReason(env, `action '${action}' is not implemented by ${a.name}`));
+    io.err(exitReason(env, `action '${clip(action)}' is not implemented by ${a.name}`));
     return OCF.ERR_UNIMPLEMENTED;
   }
   const instance = env.OCF_RESOURCE_INSTANCE || "default";
@@ -109,6 +111,8 @@ export async function runAgent<P extends ParamDecls>(
         env,
       };
       const { values, errors } = parseEachParam(a.params, env);
+      const crossed = errors.length ? undefined : a.check?.(values as ParamValues<P>);
+      if (crossed) errors.push(new OcfError(OCF.ERR_CONFIGURED, clipValues(crossed, Object.values(values))));
       if (errors.length) {
         const invalid = errors[0];
         if (action !== "stop") throw invalid;

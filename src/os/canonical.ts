@@ -1,5 +1,5 @@
-import { describe, run } from "./exec";
 import type { Mount } from "./mountinfo";
+import { readLink, realPath, SlowFsError } from "./slowfs";
 
 /**
  * "/srv//data/" → "/srv/data": trailing slashes stripped (as heartbeat's agents do) and doubled
@@ -53,29 +53,20 @@ export async function canonicalPath(path: string, mounts: Mount[], r: Resolver, 
 }
 
 /**
- * Lookups in child processes (coreutils realpath and readlink), each bounded by `budgetMs()`.
- * Not in-process: a lookup stuck on a hung filesystem cannot be interrupted, a synchronous one
- * freezes the agent's own deadline timer, and an asynchronous one leaves a libuv pool thread
- * stuck that process.exit() then waits for (measured with Node 22: the agent never exits). A
- * child is killed and abandoned instead, and the agent answers before its deadline.
+ * Lookups in child processes (slowfs.ts: coreutils realpath and readlink), each bounded by
+ * `budgetMs()`: a lookup stuck on a hung filesystem is killed and abandoned, and the agent answers
+ * before its deadline.
  */
 export function childResolver(budgetMs: () => number): Resolver {
-  const call = async (argv: string[]) => {
-    const r = await run(argv, { timeoutMs: Math.max(1, budgetMs()) });
-    if (r.timedOut) throw new ResolveError(`${argv[argv.length - 1]}: no answer from the filesystem before the deadline (hung?)`);
-    if (r.error) throw new ResolveError(describe(argv, r));
-    return r;
+  const bounded = async <T>(f: (ms: number) => Promise<T>) => {
+    try {
+      return await f(Math.max(1, budgetMs()));
+    } catch (e) {
+      throw e instanceof SlowFsError ? new ResolveError(e.hung ? e.message.replace(/^resolving |^readlink /, "") : e.message) : e;
+    }
   };
   return {
-    async realpath(dir) {
-      const argv = ["realpath", "-m", "-z", "--", dir];
-      const r = await call(argv);
-      if (r.code !== 0) throw new ResolveError(`cannot resolve ${dir}: ${describe(argv, r)}`);
-      return r.stdout.replace(/\0$/, "");
-    },
-    async readlink(path) {
-      const r = await call(["readlink", "-z", "--", path]);
-      return r.code === 0 ? r.stdout.replace(/\0$/, "") : undefined;
-    },
+    realpath: (dir) => bounded((ms) => realPath(dir, ms)),
+    readlink: (path) => bounded((ms) => readLink(path, ms)),
   };
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { childProcess } from "./lazy";
 
 export interface RunResult {
@@ -5,7 +6,7 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  /** the child was still running at the time limit; it got SIGKILL and was left behind */
+  /** the child was still running at the time limit; its process group got SIGKILL and was left behind */
   timedOut: boolean;
   /** spawn itself failed (ENOENT: the program is not installed) */
   error?: NodeJS.ErrnoException;
@@ -13,15 +14,49 @@ export interface RunResult {
 
 export interface RunOpts {
   timeoutMs: number;
-  input?: string;
+  input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
 
+const DEFAULT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
 /**
- * Run a program from an argv array (never a shell) with a hard time limit. On expiry the child is
- * SIGKILLed and we resolve at once without waiting for it: a process stuck in uninterruptible I/O
- * (a hung device) cannot be reaped, and the caller must still answer before its deadline.
+ * Children that have not exited yet, by PID (= their process group: each leads its own). A child
+ * in its own group escapes the SIGKILL that pacemaker-execd sends to our group, so whatever is
+ * still here when we exit is killed by killChildren(), group and all.
+ */
+const live = new Set<number>();
+
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* gone already */
+  }
+};
+
+function spawnGroup(argv: string[], stdio: ("ignore" | "pipe")[], env: NodeJS.ProcessEnv | undefined, cwd: string | undefined): ChildProcess {
+  const child = childProcess().spawn(argv[0], argv.slice(1), {
+    stdio,
+    env: env ?? { PATH: process.env.PATH || DEFAULT_PATH, LC_ALL: "C" },
+    cwd: cwd ?? "/",
+    // its own process group: a timeout kills what it forked too (fsck.ext4 under fsck, mount helpers)
+    detached: true,
+  });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    live.add(pid);
+    child.on("exit", () => live.delete(pid));
+  }
+  return child;
+}
+
+/**
+ * Run a program from an argv array (never a shell) with a hard time limit. On expiry the child's
+ * process group is SIGKILLed and we resolve at once without waiting for it: a process stuck in
+ * uninterruptible I/O (a hung device) cannot be reaped, and the caller must still answer before
+ * its deadline.
  */
 export function run(argv: string[], opts: RunOpts): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -34,13 +69,12 @@ export function run(argv: string[], opts: RunOpts): Promise<RunResult> {
       clearTimeout(timer);
       resolve({ ...r, stdout, stderr });
     };
-    const child = childProcess().spawn(argv[0], argv.slice(1), {
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-      env: opts.env ?? { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
-      cwd: opts.cwd ?? "/",
-    });
+    const child = spawnGroup(argv, [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], opts.env, opts.cwd);
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      if (child.pid !== undefined) {
+        killGroup(child.pid);
+        live.delete(child.pid);
+      }
       child.unref();
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -56,6 +90,34 @@ export function run(argv: string[], opts: RunOpts): Promise<RunResult> {
       child.stdin!.end(opts.input);
     }
   });
+}
+
+/** A background helper that lives while the action needs it (its own group, no output kept). */
+export interface Helper {
+  pid: number | undefined;
+  /** SIGKILL to its process group */
+  kill(): void;
+}
+
+/** Start a helper; it is killed with its group by kill(), or by killChildren() when we exit. */
+export function startHelper(argv: string[], env?: NodeJS.ProcessEnv): Helper {
+  const child = spawnGroup(argv, ["ignore", "ignore", "ignore"], env, undefined);
+  child.on("error", () => {});
+  child.unref();
+  return {
+    pid: child.pid,
+    kill() {
+      if (child.pid === undefined) return;
+      killGroup(child.pid);
+      live.delete(child.pid);
+    },
+  };
+}
+
+/** SIGKILL the process group of every child that is still running: called on every way out. */
+export function killChildren() {
+  for (const pid of live) killGroup(pid);
+  live.clear();
 }
 
 /** One line describing how a command ended, for exit reasons. */

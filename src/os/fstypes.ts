@@ -1,5 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { BIN_DIRS, readText } from "./files";
 import { os } from "./lazy";
+
+/** The filesystem types this kernel has now (/proc/filesystems, the last column). */
+export function kernelFilesystems(root = ""): Set<string> {
+  return new Set((readText(`${root}/proc/filesystems`) ?? "").split("\n").map((l) => l.split("\t").pop()!).filter(Boolean));
+}
 
 /**
  * Can this node mount `fstype`? Yes when the kernel has it (/proc/filesystems), a mount helper
@@ -8,18 +14,9 @@ import { os } from "./lazy";
 export function knownFstype(fstype: string, root = ""): boolean {
   if (fstype === "none") return true;
   const t = fstype.startsWith("fuse.") ? "fuse" : fstype;
-  const procFs = readOr(`${root}/proc/filesystems`);
-  if (procFs.split("\n").some((l) => l.split("\t").pop() === t)) return true;
-  for (const d of ["/sbin", "/usr/sbin", "/bin", "/usr/bin"]) if (existsSync(`${root}${d}/mount.${fstype}`)) return true;
+  if (kernelFilesystems(root).has(t)) return true;
+  if (BIN_DIRS.some((d) => existsSync(`${root}${d}/mount.${fstype}`))) return true;
   const mods = `${root}/lib/modules/${os().release()}`;
-  const re = new RegExp(`/fs/${t.replace(/[^A-Za-z0-9_-]/g, "")}(/|\\.ko)`);
-  return re.test(readOr(`${mods}/modules.dep`)) || re.test(readOr(`${mods}/modules.builtin`));
-}
-
-function readOr(p: string): string {
-  try {
-    return readFileSync(p, "utf8");
-  } catch {
-    return "";
-  }
+  const has = (text: string | undefined) => !!text && (text.includes(`/fs/${t}/`) || text.includes(`/fs/${t}.ko`));
+  return has(readText(`${mods}/modules.dep`)) || has(readText(`${mods}/modules.builtin`));
 }

@@ -70,6 +70,21 @@ export function topMountAt(mounts: Mount[], mountpoint: string): Mount | undefin
   return top;
 }
 
+/**
+ * Where `path` lives by the mount table alone (no filesystem call, so safe on a hung mount): the
+ * mount that is the longest prefix of the path, its device, and the path inside that filesystem
+ * (what a bind mount of `path` shows as its root). Plain path logic: a symlink on the way makes
+ * the answer wrong, so callers confirm a mismatch by other means before they act on it.
+ */
+export function originOf(mounts: Mount[], path: string): { mount: Mount; dev: string; root: string } | undefined {
+  let best: Mount | undefined;
+  for (const m of mounts) if (isBelow(path, m.mountpoint) && (!best || m.mountpoint.length >= best.mountpoint.length)) best = m;
+  if (!best) return undefined;
+  const rest = best.mountpoint === "/" ? path : path.slice(best.mountpoint.length);
+  const root = best.root === "/" ? rest || "/" : `${best.root}${rest}`;
+  return { mount: best, dev: best.dev, root };
+}
+
 /** major:minor of a device number as the kernel encodes it (new_encode_dev). */
 export function devString(rdev: number): string {
   const n = BigInt(rdev);

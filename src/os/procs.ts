@@ -75,3 +75,20 @@ export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
     return false;
   }
 }
+
+/** A process's state in words, for reasons ("stopped (SIGSTOP)", "in uninterruptible I/O"). */
+export function stateText(pid: number, proc = "/proc"): string {
+  const st = procStat(pid, proc);
+  if (!st) return "gone";
+  return ({ T: "stopped (SIGSTOP)", t: "stopped by a tracer", D: "in uninterruptible I/O", Z: "a zombie" } as Record<string, string>)[st.state] ?? `state ${st.state}`;
+}
+
+/** The process's start time (clock ticks since boot): with the PID, names one process for good. */
+export function startTime(pid: number, proc = "/proc"): string | undefined {
+  try {
+    const s = readFileSync(`${proc}/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,8 @@
 import type { Deadline } from "../ocf/deadline";
 import { createLogger, type Level, type Logger } from "../ocf/log";
+import { killChildren } from "../os/exec";
 import { writeErr, writeOut } from "../os/runtime";
+import { clip } from "../text";
 
 /**
  * What every program of the binary shares, OCF agents and helpers alike: a deadline with a
@@ -19,7 +21,14 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
+/** fd 1 and 2, written synchronously: nothing is lost to process.exit() (os/runtime.ts writeAll) */
 export const stdio: Io = { out: writeOut, err: writeErr };
+
+/** Leave the process: children still running (their own process groups) go first. */
+export function exit(code: number): never {
+  killChildren();
+  process.exit(code);
+}
 
 /** What a running program gets from the runtime. */
 export interface Session {
@@ -62,7 +71,9 @@ function stderrLogger(io: Io): Logger {
 export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<number> | number): Promise<number> {
   const { io } = spec;
   const log = spec.log === "syslog" ? createLogger(spec.tag, spec.env, io.err) : stderrLogger(io);
-  const finish = async (code: number, reason?: string) => {
+  const finish = async (code: number, why?: string) => {
+    // a reason quoting a long command line or path: the log line stays readable and small
+    const reason = why && clip(why, 1000);
     if (reason) {
       if (spec.log === "syslog") log[spec.levelOf(code)](reason);
       io.err(spec.reasonLine(reason));
@@ -72,8 +83,8 @@ export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<nu
   };
 
   const crash = (e: unknown) => {
-    io.err(spec.reasonLine(`${spec.crashWhat}: ${message(e)}`));
-    process.exit(spec.failCode);
+    io.err(spec.reasonLine(clip(`${spec.crashWhat}: ${message(e)}`, 1000)));
+    exit(spec.failCode);
   };
   if (io === stdio) {
     process.on("uncaughtException", crash);
@@ -82,7 +93,7 @@ export async function runBounded(spec: RunSpec, body: (s: Session) => Promise<nu
   // Last line of defence: a program that overruns its own deadline still reports before it is killed.
   const watchdog = setTimeout(() => {
     io.err(spec.reasonLine(spec.overrun));
-    process.exit(spec.failCode);
+    exit(spec.failCode);
   }, spec.deadline.remaining() + spec.graceMs);
   watchdog.unref();
 

@@ -32,6 +32,10 @@ const STATUS_LIST: [number, string][] = [
 const STATUS_NAMES = new Map(STATUS_LIST.map(([n, s]) => [n, n === 0 ? s : `NFS4ERR_${s}`]));
 
 export const NFS4_OK = 0;
+export const NFS4ERR_PERM = 1;
+export const NFS4ERR_NOENT = 2;
+export const NFS4ERR_ACCESS = 13;
+export const NFS4ERR_WRONGSEC = 10016;
 export const NFS4ERR_GRACE = 10013;
 export const NFS4ERR_DELAY = 10008;
 export const NFS4ERR_MINOR_VERS_MISMATCH = 10021;

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PATH, dropCache, execsOf, sh, timeInterleaved, type Cmd, type Row } from "./lib";
+import { shOut } from "../integration/fixture";
+import { PATH, agentPath, dropCache, execsOf, options, timeInterleaved, type BaseRow, type Cmd, type Row } from "./lib";
 import { EXES, NODE_BIN, breakdown, measureStartup, nodeLinks, type StartupRow } from "./startup";
 
 const HB = "/usr/lib/ocf/resource.d/heartbeat/Filesystem";
@@ -12,20 +13,22 @@ const BIN = resolve(__dirname, "../../dist/hanfs");
  * (also against the Node SEA, with the start-up breakdown) and 20 (median wall ms, execs per
  * call), meta-data, and stop of a mount held by 50 processes.
  */
-export async function benchFilesystem(rows: Row[], verdicts: string[], startup: StartupRow[]) {
+export async function benchFilesystem(rows: Row[], verdicts: string[], startup: StartupRow[], base: BaseRow[]) {
   const dir = mkdtempSync("/tmp/hanfs-bench-");
   const img = join(dir, "disk.img");
   let loop = "";
   try {
     const root = join(dir, "root");
-    sh([BIN, "install", "--root", root]);
-    const hanfs = join(root, "usr/lib/ocf/resource.d/hanfs/Filesystem");
+    await shOut([BIN, "install", "--root", root]);
+    const hanfs = agentPath(root, "Filesystem");
     const node = nodeLinks(dir, ["Filesystem"]).Filesystem;
+    const baseline = options.baseline && agentPath(join(dir, "baseline"), "Filesystem");
+    if (options.baseline) await shOut([options.baseline, "install", "--root", join(dir, "baseline")]);
     // both binaries as read from disk, not as just written by the build (see dropCache)
-    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) dropCache(f);
-    sh(["truncate", "-s", "300M", img]);
-    sh(["mkfs.ext4", "-q", "-F", img]);
-    loop = sh(["losetup", "--find", "--show", img]).trim();
+    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) await dropCache(f);
+    await shOut(["truncate", "-s", "300M", img]);
+    await shOut(["mkfs.ext4", "-q", "-F", img]);
+    loop = (await shOut(["losetup", "--find", "--show", img])).trim();
     const mp = join(dir, "srv");
     const env = (extra: Record<string, string> = {}) => ({
       PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "bench", HA_LOGFACILITY: "none",
@@ -38,10 +41,15 @@ export async function benchFilesystem(rows: Row[], verdicts: string[], startup: 
       { name: `hanfs d${depth}`, argv: [hanfs, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
       { name: `heartbeat d${depth}`, argv: [HB, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 },
     ];
-    // depth 0: Bun, Node SEA and heartbeat in one run (the start-up table); depth 20: hanfs and heartbeat
-    const d0 = measureStartup("Filesystem monitor depth 0", [hanfs, node, HB].map((a, i) => ({ name: EXES[i], argv: [a, "monitor"], env: env({ OCF_CHECK_LEVEL: "0" }), expect: 0 })));
+    const baseCmd = (depth: string): Cmd[] => (baseline ? [{ name: "baseline", argv: [baseline, "monitor"], env: env({ OCF_CHECK_LEVEL: depth }), expect: 0 }] : []);
+    // depth 0: Bun, Node SEA and heartbeat in one run (the start-up table), and --baseline's build; depth 20: hanfs and heartbeat
+    const d0 = measureStartup("Filesystem monitor depth 0", [
+      ...[hanfs, node, HB].map((a, i) => ({ name: EXES[i], argv: [a, "monitor"], env: env({ OCF_CHECK_LEVEL: "0" }), expect: 0 })),
+      ...baseCmd("0"),
+    ]);
     startup.push(...d0);
-    const [bun0, node0, hb0] = d0;
+    const [bun0, node0, hb0, base0] = d0;
+    if (base0) base.push({ what: "Filesystem monitor depth 0", hanfs: bun0.ms, baseline: base0.ms });
     rows.push({ what: "Filesystem monitor depth 0 (median of 40)", hanfs: bun0.ms, anchor: hb0.ms, unit: "ms" });
     rows.push({ what: "Filesystem monitor depth 0: execs per call", hanfs: bun0.execs, anchor: hb0.execs, unit: "" });
     const [r0, rn] = [bun0.ms / hb0.ms, bun0.ms / node0.ms];
@@ -49,12 +57,13 @@ export async function benchFilesystem(rows: Row[], verdicts: string[], startup: 
     verdicts.push(`${rn <= 0.6 ? "PASS" : "FAIL"} monitor depth 0 median ratio to the Node SEA ${rn.toFixed(2)} (goal <= 0.60)`);
     verdicts.push(`${bun0.rssMb <= 30 ? "PASS" : "FAIL"} monitor depth 0 max RSS ${bun0.rssMb.toFixed(1)} MB (goal <= 30 MB; Node SEA ${node0.rssMb.toFixed(1)} MB)`);
     verdicts.push(`${bun0.execs === 1 ? "PASS" : "FAIL"} monitor depth 0 execs ${bun0.execs} (goal exactly 1)`);
-    const t = timeInterleaved(cmds("20"));
+    const t = timeInterleaved([...cmds("20"), ...baseCmd("20")]);
+    if (baseline) base.push({ what: "Filesystem monitor depth 20", hanfs: t.get("hanfs d20")!, baseline: t.get("baseline")! });
     rows.push({ what: "Filesystem monitor depth 20 (median of 40)", hanfs: t.get("hanfs d20")!, anchor: t.get("heartbeat d20")!, unit: "ms" });
     const [he, ae] = cmds("20").map((c) => execsOf(c));
     rows.push({ what: "Filesystem monitor depth 20: execs per call", hanfs: he, anchor: ae, unit: "" });
     startup.push(...measureStartup("Filesystem meta-data", [hanfs, node, HB].map((a, i) => ({ name: EXES[i], argv: [a, "meta-data"], env: env(), expect: 0 }))));
-    startup.push(...breakdown(dir, env(), [hanfs, "meta-data"], [hanfs, "monitor"]));
+    startup.push(...(await breakdown(dir, env(), [hanfs, "meta-data"], [hanfs, "monitor"])));
 
     // stop with 50 holders (cwd, open fd, mapped binary) that obey TERM; remount between runs
     for (const [name, agent] of [["hanfs", hanfs], ["heartbeat", HB]] as const) {

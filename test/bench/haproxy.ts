@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DOWN, HapLab, UP, VIP } from "../integration/haproxy-fixture";
-import { until } from "../lab/lib/sh";
-import { sh, type Row } from "./lib";
+import { sh, until } from "../lib/sh";
+import { options, timeInterleaved, type BaseRow, type Row } from "./lib";
 
 const BIN = resolve(__dirname, "../../dist/hanfs");
 const ALPHA = "198.51.100.11";
@@ -19,15 +19,34 @@ const CHECK_CONF = "[*]\ntimeout-ms = 300\n";
  * a plain TCP `check` (the anchor) and the installed hanfs haproxy-check. ganesha is SIGSTOPped
  * (the kernel still accepts TCP) and both backends' states are read from the runtime API.
  */
-export async function benchHaproxy(rows: Row[], verdicts: string[]) {
+export async function benchHaproxy(rows: Row[], verdicts: string[], base: BaseRow[]) {
   const lab = new HapLab();
   try {
     await lab.up({ alpha: ALPHA, proxy: VIP });
     await lab.startGanesha("alpha");
     const root = join(lab.run.dir, "root");
-    sh([BIN, "install", "--root", root]);
+    await sh([BIN, "install", "--root", root]);
     // haproxy replaces the check's environment: its settings can only come from /etc/hanfs
     await lab.etcFiles("proxy", { "hanfs/haproxy-check.conf": CHECK_CONF });
+    if (options.baseline) {
+      // one check of the healthy server, as haproxy runs it, by this build and by the baseline
+      const broot = join(lab.run.dir, "baseline");
+      await sh([options.baseline, "install", "--root", broot]);
+      const env = { PATH: "/usr/bin:/bin", HAPROXY_PROXY_NAME: "hanfs", HAPROXY_SERVER_NAME: "alpha" };
+      const args = [VIP, "0", ALPHA, "2049"];
+      const within = ["nsenter", "-t", String(lab.hosts.proxy), "-n", "-m", "--"];
+      await until("ganesha to answer the check", 15_000, async () => (await sh([...within, join(root, "usr/lib/hanfs/haproxy-check"), ...args], { env, check: false })).code === 0, 200);
+      const t = timeInterleaved(
+        [
+          { name: "hanfs", argv: [join(root, "usr/lib/hanfs/haproxy-check"), ...args], env, expect: 0 },
+          { name: "baseline", argv: [join(broot, "usr/lib/hanfs/haproxy-check"), ...args], env, expect: 0 },
+        ],
+        40,
+        3,
+        within,
+      );
+      base.push({ what: "haproxy-check, healthy server", hanfs: t.get("hanfs")!, baseline: t.get("baseline")! });
+    }
     await lab.startHaproxy(`defaults
     mode tcp
     log global

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
+import { sh } from "../lib/sh";
 
 export const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -64,9 +65,9 @@ export function rssOf(c: Cmd, within: string[] = [], runs = 10): number {
  * or install has just written sit in large folios that the kernel maps whole on a page fault, so
  * right after `npm run build` either binary shows ~20 % more RSS than the same binary read back.
  */
-export function dropCache(file: string) {
-  sh(["sync", file]);
-  sh(["dd", `if=${file}`, "iflag=nocache", "count=0", "status=none"]);
+export async function dropCache(file: string) {
+  await sh(["sync", file]);
+  await sh(["dd", `if=${file}`, "iflag=nocache", "count=0", "status=none"]);
 }
 
 /** Same, timed from this process (fallback and for commands hyperfine cannot split). */
@@ -95,11 +96,26 @@ export function execsOf(c: Cmd, within: string[] = []): number {
   return n;
 }
 
-export function sh(argv: string[], timeout = 60_000): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")}: exit ${r.status} ${r.stderr}`);
-  return r.stdout;
+/**
+ * `--baseline <hanfs binary>` (e.g. the previous commit's dist/hanfs): its agents are timed in the
+ * same interleaved runs as this build's, and a second table gives this build against it.
+ */
+export const options: { baseline?: string } = {};
+
+/** This build against the baseline binary, same run: what each bench measured for both. */
+export interface BaseRow {
+  what: string;
+  hanfs: number;
+  baseline: number;
 }
+
+export function baselineTable(rows: BaseRow[]) {
+  console.log(`\n${"this build vs --baseline (same run)".padEnd(48)} ${"hanfs".padStart(10)} ${"baseline".padStart(10)} ${"ratio".padStart(7)}`);
+  for (const r of rows) console.log(`${r.what.padEnd(48)} ${`${r.hanfs.toFixed(1)} ms`.padStart(10)} ${`${r.baseline.toFixed(1)} ms`.padStart(10)} ${(r.hanfs / r.baseline).toFixed(2).padStart(7)}`);
+}
+
+/** The agent `name` of `bin` installed below `root` (run `bin install` first). */
+export const agentPath = (root: string, name: string) => `${root}/usr/lib/ocf/resource.d/hanfs/${name}`;
 
 export interface Row {
   what: string;

@@ -1,23 +1,34 @@
 import { benchFilesystem } from "./filesystem";
 import { benchHaproxy } from "./haproxy";
 import { benchNfsserver } from "./nfsserver";
-import { sh, table, type Row } from "./lib";
+import { sh } from "../lib/sh";
+import { baselineTable, options, table, type BaseRow, type Row } from "./lib";
 import { BUN_BIN, NODE_BIN, startupTable, type StartupRow } from "./startup";
 
-/** npm run bench: hanfs against the anchor agents, measured in the same run, as ratios. */
+/**
+ * npm run bench: hanfs against the anchor agents, measured in the same run, as ratios.
+ * `npm run bench -- --baseline OTHER/hanfs` also times another hanfs build's agents in the same
+ * interleaved runs (this build against the previous commit's, for instance).
+ */
 async function main() {
+  const args = process.argv.slice(2);
+  const b = args.indexOf("--baseline");
+  if (b >= 0) options.baseline = args[b + 1];
+  if (b >= 0 && !options.baseline) throw new Error("--baseline needs the path of a hanfs binary");
   const rows: Row[] = [];
+  const base: BaseRow[] = [];
   const verdicts: string[] = [];
   const startup: StartupRow[] = [];
   // the machine is shared: its load is part of every number below
-  const load = () => sh(["uptime"]).trim();
-  console.log(`${load()}\n${sh([BUN_BIN, "version"]).trim()} vs ${sh([NODE_BIN, "version"]).trim()}`);
-  await benchFilesystem(rows, verdicts, startup);
-  await benchNfsserver(rows, verdicts, startup);
-  await benchHaproxy(rows, verdicts);
+  const out = async (argv: string[]) => (await sh(argv)).stdout.trim();
+  console.log(`${await out(["uptime"])}\n${await out([BUN_BIN, "version"])} vs ${await out([NODE_BIN, "version"])}`);
+  await benchFilesystem(rows, verdicts, startup, base);
+  await benchNfsserver(rows, verdicts, startup, base);
+  await benchHaproxy(rows, verdicts, base);
   table(rows);
   startupTable(startup);
-  console.log(`\n${load()}`);
+  if (base.length) baselineTable(base);
+  console.log(`\n${await out(["uptime"])}`);
   console.log("");
   for (const v of verdicts) console.log(v);
   process.exitCode = verdicts.some((v) => v.startsWith("FAIL")) ? 1 : 0;

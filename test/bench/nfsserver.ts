@@ -1,8 +1,8 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Box, agentIn } from "../integration/ganesha-fixture";
-import { Scratch, sh } from "../integration/fixture";
-import { PATH, dropCache, type Row } from "./lib";
+import { agentIn, machine, runIn, switchOf } from "../integration/ganesha-fixture";
+import { Scratch, shOut } from "../integration/fixture";
+import { PATH, agentPath, dropCache, options, timeInterleaved, type BaseRow, type Row } from "./lib";
 import { EXES, NODE_BIN, measureStartup, nodeLinks, type StartupRow } from "./startup";
 
 const BIN = resolve(__dirname, "../../dist/hanfs");
@@ -13,38 +13,42 @@ const HB = "/usr/lib/ocf/resource.d/heartbeat/nfsserver";
  * trip) and heartbeat nfsserver on a fake kernel interface (tmpfs on /proc/fs/nfsd: it has no real
  * server to look at, which is its cheapest path); haproxy-check of the same ganesha (Bun and Node
  * SEA; heartbeat has none). All run inside one test host's namespaces, timed by hyperfine there.
+ * With --baseline, also the other build's nfsserver and exportfs monitors (an export in that ganesha).
  */
-export async function benchNfsserver(rows: Row[], verdicts: string[], startup: StartupRow[]) {
+export async function benchNfsserver(rows: Row[], verdicts: string[], startup: StartupRow[], base: BaseRow[]) {
   const s = new Scratch();
-  const sw = new Box("bsw", undefined, s);
-  const host = new Box("bnfs", "198.51.100.30", s);
   const root = s.mkdir("root");
   const info = s.mkdir("info");
+  const exported = s.mkdir("export");
   const params = { server: "ganesha", nfs_shared_infodir: info, nfsv4_grace_time: "10", nfsv4_lease_time: "10", ganesha_run_dir: "/run/hanfs/ganesha" };
-  const hanfs = join(root, "usr/lib/ocf/resource.d/hanfs/nfsserver");
+  const exParams = { server: "ganesha", clientspec: "198.51.100.0/24", directory: exported, fsid: "9", ganesha_run_dir: "/run/hanfs/ganesha" };
+  const hanfs = agentPath(root, "nfsserver");
   try {
-    await sw.boot();
-    await host.boot(sw);
-    sh([BIN, "install", "--root", root]);
+    const host = await machine(s, await switchOf(s), "bnfs", "198.51.100.30");
+    await shOut([BIN, "install", "--root", root]);
+    if (options.baseline) await shOut([options.baseline, "install", "--root", s.path("baseline")]);
     const st = await agentIn(host, hanfs, "start", params);
     if (st.code !== 0) throw new Error(`hanfs nfsserver start: ${st.stderr}`);
     for (const argv of [["mount", "-t", "tmpfs", "hanfs-bench-nfsd", "/proc/fs/nfsd"], ["sh", "-c", "echo 0 > /proc/fs/nfsd/threads"]]) {
-      const r = await host.run(argv);
+      const r = await runIn(host, argv);
       if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
     }
     const env = (extra: Record<string, string>) => ({ PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "nfs", HA_LOGFACILITY: "none", OCF_RESKEY_CRM_meta_interval: "10000", OCF_RESKEY_CRM_meta_timeout: "20000", ...extra });
+    const reskeys = (p: Record<string, string>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [`OCF_RESKEY_${k}`, v]));
     // heartbeat needs an init script (no systemd here): a stand-in that says "not running"
     const init = s.path("nfs-kernel-server");
     writeFileSync(init, "#!/bin/sh\nexit 3\n");
     chmodSync(init, 0o755);
     const node = nodeLinks(s.dir, ["nfsserver", "haproxy-check"]);
-    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) dropCache(f);
-    const hanfsEnv = env(Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])));
+    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) await dropCache(f);
+    const hanfsEnv = env(reskeys(params));
     const within = ["nsenter", "-t", String(host.pid), "-n", "-m", "-u", "-p", "--"];
+    const baseline = options.baseline ? [{ name: "baseline", argv: [agentPath(s.path("baseline"), "nfsserver"), "monitor"], env: hanfsEnv, expect: 0 }] : [];
     const mon = measureStartup("nfsserver monitor", [
       { name: EXES[0], argv: [hanfs, "monitor"], env: hanfsEnv, expect: 0 },
       { name: EXES[1], argv: [node.nfsserver, "monitor"], env: hanfsEnv, expect: 0 },
       { name: EXES[2], argv: [HB, "monitor"], env: env({ OCF_RESKEY_nfs_init_script: init }), expect: 7 },
+      ...baseline,
     ], within);
     startup.push(...mon);
     rows.push({ what: "nfsserver monitor (hanfs: RPC NULL to ganesha; heartbeat: fake kernel, 7)", hanfs: mon[0].ms, anchor: mon[2].ms, unit: "ms" });
@@ -60,6 +64,23 @@ export async function benchNfsserver(rows: Row[], verdicts: string[], startup: S
     ], within);
     startup.push(...chk);
     verdicts.push(`${chk[0].ms < chk[1].ms ? "PASS" : "FAIL"} haproxy-check ${chk[0].ms.toFixed(1)} ms on Bun, ${chk[1].ms.toFixed(1)} ms on the Node SEA (goal: faster)`);
+    if (options.baseline) {
+      base.push({ what: "nfsserver monitor (ganesha)", hanfs: mon[0].ms, baseline: mon[3].ms });
+      const ex = await agentIn(host, agentPath(root, "exportfs"), "start", exParams, { OCF_RESOURCE_INSTANCE: "exp" });
+      if (ex.code !== 0) throw new Error(`hanfs exportfs start: ${ex.stderr}`);
+      const exEnv = env({ ...reskeys(exParams), OCF_RESOURCE_INSTANCE: "exp" });
+      const te = timeInterleaved(
+        [
+          { name: "hanfs", argv: [agentPath(root, "exportfs"), "monitor"], env: exEnv, expect: 0 },
+          { name: "baseline", argv: [agentPath(s.path("baseline"), "exportfs"), "monitor"], env: exEnv, expect: 0 },
+        ],
+        40,
+        3,
+        within,
+      );
+      base.push({ what: "exportfs monitor (ganesha)", hanfs: te.get("hanfs")!, baseline: te.get("baseline")! });
+      await agentIn(host, agentPath(root, "exportfs"), "stop", exParams, { OCF_RESOURCE_INSTANCE: "exp" });
+    }
     await agentIn(host, hanfs, "stop", params);
   } finally {
     s.cleanup();

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { dropCache, execsOf, rssOf, sh, timeDetailed, type Cmd } from "./lib";
+import { sh } from "../lib/sh";
+import { dropCache, execsOf, rssOf, timeDetailed, type Cmd } from "./lib";
 
 const ROOT = resolve(__dirname, "../..");
 export const BUN_BIN = join(ROOT, "dist/hanfs");
@@ -39,21 +40,21 @@ export function measureStartup(op: string, cmds: Cmd[], within: string[] = []): 
  * depth-0 monitor needs), meta-data (agent modules initialised, XML written) and the monitor
  * itself. The helper executables are built here with the pinned Bun and the build's own flags.
  */
-export function breakdown(dir: string, env: Record<string, string>, metaData: string[], monitor: string[]): StartupRow[] {
-  const exe = (name: string, js: string) => {
+export async function breakdown(dir: string, env: Record<string, string>, metaData: string[], monitor: string[]): Promise<StartupRow[]> {
+  const exe = async (name: string, js: string) => {
     writeFileSync(join(dir, `${name}.js`), js);
-    sh(["node", join(ROOT, "build/bun.mjs"), join(dir, `${name}.js`), join(dir, name)], 120_000);
+    await sh(["node", join(ROOT, "build/bun.mjs"), join(dir, `${name}.js`), join(dir, name)], { timeout: 120_000 });
     return join(dir, name);
   };
   const bundle = readFileSync(join(ROOT, "dist/hanfs.js"), "utf8");
   const cmds: Cmd[] = [
-    { name: "empty Bun executable", argv: [exe("empty", "process.exit(0);\n")], env, expect: 0 },
-    { name: "hanfs bundle loaded, exits at once", argv: [exe("loaded", `process.exit(0);\n${bundle}`)], env, expect: 0 },
-    { name: "... after loading node:fs", argv: [exe("fs", `require("node:fs");\nprocess.exit(0);\n${bundle}`)], env, expect: 0 },
+    { name: "empty Bun executable", argv: [await exe("empty", "process.exit(0);\n")], env, expect: 0 },
+    { name: "hanfs bundle loaded, exits at once", argv: [await exe("loaded", `process.exit(0);\n${bundle}`)], env, expect: 0 },
+    { name: "... after loading node:fs", argv: [await exe("fs", `require("node:fs");\nprocess.exit(0);\n${bundle}`)], env, expect: 0 },
     { name: "Filesystem meta-data", argv: metaData, env, expect: 0 },
     { name: "Filesystem monitor depth 0", argv: monitor, env, expect: 0 },
   ];
-  for (const c of cmds.slice(0, 3)) dropCache(c.argv[0]);
+  for (const c of cmds.slice(0, 3)) await dropCache(c.argv[0]);
   const t = timeDetailed(cmds, 40, 3);
   return cmds.map((c) => ({ op: "breakdown", exe: c.name, ...t.get(c.name)!, rssMb: rssOf(c), execs: 1 }));
 }

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeDrbd } from "../fake-drbd/index";
+import { sh } from "../lib/sh";
 import { PATH, Scratch, installOverUsrLib, removeUsrLibOverlay } from "./fixture";
 
 /**
@@ -16,7 +16,7 @@ let s: Scratch;
 let f: FakeDrbd;
 beforeAll(async () => {
   s = new Scratch();
-  installOverUsrLib(s);
+  await installOverUsrLib(s);
   f = await FakeDrbd.create();
 }, 60_000);
 afterAll(() => {
@@ -25,40 +25,40 @@ afterAll(() => {
   s?.cleanup();
 });
 
-const run = (argv: string[], env: Record<string, string> = { PATH }, timeout = 60_000) => spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout, env });
+const run = (argv: string[], env: Record<string, string> = { PATH }, timeout = 60_000) => sh(argv, { env, timeout, check: false });
 const asNobody = (argv: string[], env?: Record<string, string>) => run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", ...argv], env);
 
 describe("installed ocf:hanfs:drbd under crm_resource, as nobody", () => {
-  it("--show-metadata: the agent's meta-data, valid against ra-api-1.dtd", () => {
-    const md = asNobody(["crm_resource", "--show-metadata", "ocf:hanfs:drbd"]);
+  it("--show-metadata: the agent's meta-data, valid against ra-api-1.dtd", async () => {
+    const md = await asNobody(["crm_resource", "--show-metadata", "ocf:hanfs:drbd"]);
     expect(md.stderr).toBe("");
-    expect(md.status).toBe(0);
+    expect(md.code).toBe(0);
     expect(md.stdout).toContain('<resource-agent name="drbd"');
-    const v = spawnSync("xmllint", ["--noout", "--valid", "-"], { cwd: "/usr/share/resource-agents", input: md.stdout, encoding: "utf8", timeout: 10_000 });
+    const v = await sh(["xmllint", "--noout", "--valid", "-"], { cwd: "/usr/share/resource-agents", input: md.stdout, timeout: 10_000, check: false });
     expect(v.stderr).toBe("");
-    expect(v.status).toBe(0);
+    expect(v.code).toBe(0);
   });
 
-  it("--validate: 0 against a DRBD (the fake), 5 on this host without a DRBD module, 6 for a bad name", () => {
+  it("--validate: 0 against a DRBD (the fake), 5 on this host without a DRBD module, 6 for a bad name", async () => {
     const opts = ["--option", "drbd_resource=r0", "--option", `drbdconf=${f.conf}`];
     const cmd = ["crm_resource", "--validate", "--class", "ocf", "--provider", "hanfs", "--agent", "drbd"];
-    const ok = asNobody([...cmd, ...opts], f.env());
+    const ok = await asNobody([...cmd, ...opts], f.env());
     expect(ok.stdout + ok.stderr).not.toMatch(/ERROR|WARNING/);
-    expect(ok.status).toBe(0);
+    expect(ok.code).toBe(0);
     // this machine has drbd-utils but no DRBD kernel module (Debian 12 builds it; the test host lacks it)
-    const host = asNobody([...cmd, "--option", "drbd_resource=r0"], { PATH });
-    expect(host.status).toBe(5);
+    const host = await asNobody([...cmd, "--option", "drbd_resource=r0"], { PATH });
+    expect(host.code).toBe(5);
     expect(host.stdout + host.stderr).toMatch(/DRBD kernel module not available|not installed/);
-    const bad = asNobody([...cmd, "--option", "drbd_resource=-r0"], f.env());
-    expect(bad.status).toBe(6);
+    const bad = await asNobody([...cmd, "--option", "drbd_resource=-r0"], f.env());
+    expect(bad.code).toBe(6);
     expect(bad.stdout + bad.stderr).toMatch(/drbd_resource "-r0" may only use/);
   });
 
-  it("the handlers are installed next to the binary and refuse to run without DRBD's environment (1, never 3-7)", () => {
+  it("the handlers are installed next to the binary and refuse to run without DRBD's environment (1, never 3-7)", async () => {
     for (const h of ["drbd-fence-peer", "drbd-unfence-peer"]) {
       expect(readlinkSync(`/usr/lib/hanfs/${h}`)).toBe("hanfs");
-      const r = run([`/usr/lib/hanfs/${h}`], { PATH, HA_LOGFACILITY: "none" });
-      expect(r.status).toBe(1);
+      const r = await run([`/usr/lib/hanfs/${h}`], { PATH, HA_LOGFACILITY: "none" });
+      expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^${h}\\(\\?\\): DRBD_RESOURCE=""`));
     }
   });
@@ -68,11 +68,11 @@ describe("the seed's configuration on hanfs (build/examples)", () => {
   /** Lines in which crmsh or Pacemaker complain. */
   const complaints = (t: string) => t.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => /\b(error|warning|ERROR|WARNING|CRIT)\b/.test(l));
 
-  it("seed.crm loads with crmsh into a shadow CIB without a warning, and crm_verify is clean", () => {
+  it("seed.crm loads with crmsh into a shadow CIB without a warning, and crm_verify is clean", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hanfs-seed-crm-"));
     try {
       const env = { PATH, LC_ALL: "C", HOME: dir, TERM: "dumb", CIB_shadow_dir: dir, CIB_shadow: "seed" };
-      const empty = run(["cibadmin", "--empty"], env).stdout;
+      const empty = (await run(["cibadmin", "--empty"], env)).stdout;
       // the seed's two nodes online with quorum, and a fence device: what a live cluster gives the file
       const nodes = ["alpha", "delta"];
       const cib = empty
@@ -81,24 +81,24 @@ describe("the seed's configuration on hanfs (build/examples)", () => {
         .replace("<resources/>", '<resources><primitive id="fencing" class="stonith" type="fence_watchdog"/></resources>')
         .replace("<status/>", `<status>${nodes.map((n, i) => `<node_state id="${i + 1}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member"/>`).join("")}</status>`);
       writeFileSync(join(dir, "shadow.seed"), cib);
-      const load = run(["crm", "configure", "load", "update", join(EXAMPLES, "seed.crm")], env, 120_000);
+      const load = await run(["crm", "configure", "load", "update", join(EXAMPLES, "seed.crm")], env, 120_000);
       expect(complaints(load.stdout + load.stderr)).toEqual([]);
-      expect(load.status).toBe(0);
+      expect(load.code).toBe(0);
       const loaded = readFileSync(join(dir, "shadow.seed"), "utf8");
       expect(loaded).toMatch(/<primitive id="drbd_nfs" class="ocf" provider="hanfs" type="drbd">/);
       expect(loaded).toMatch(/with-rsc-role="Promoted"/);
-      const verify = run(["crm_verify", "-V", "-x", join(dir, "shadow.seed")], env);
+      const verify = await run(["crm_verify", "-V", "-x", join(dir, "shadow.seed")], env);
       expect(complaints(verify.stdout + verify.stderr)).toEqual([]);
-      expect(verify.status).toBe(0);
+      expect(verify.code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("r0.res (DRBD 8.4 with the hanfs handlers) parses with drbdadm-84", () => {
+  it("r0.res (DRBD 8.4 with the hanfs handlers) parses with drbdadm-84", async () => {
     const adm = ["/lib/drbd/drbdadm-84", "/usr/lib/drbd/drbdadm-84"].find(existsSync)!;
-    const r = run([adm, "-c", join(EXAMPLES, "r0.res"), "dump", "all"]);
-    expect(r.status).toBe(0);
+    const r = await run([adm, "-c", join(EXAMPLES, "r0.res"), "dump", "all"]);
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/fence-peer\s+\/usr\/lib\/hanfs\/drbd-fence-peer;/);
     expect(r.stdout).toMatch(/after-resync-target\s+\/usr\/lib\/hanfs\/drbd-unfence-peer;/);
     expect(r.stdout).toMatch(/fencing\s+resource-only;/);

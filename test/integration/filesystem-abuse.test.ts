@@ -6,10 +6,10 @@ let s: Scratch;
 let fs: string;
 let dev: string;
 let good: Record<string, string>;
-beforeAll(() => {
+beforeAll(async () => {
   s = new Scratch();
-  fs = installAgent(s);
-  dev = s.loopFs("ext4", 64);
+  fs = await installAgent(s);
+  dev = await s.loopFs("ext4", 64);
   good = { device: dev, directory: s.path("mp"), fstype: "ext4" };
 });
 afterAll(() => s.cleanup());

@@ -1,14 +1,15 @@
-import { copyFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { agent, exited, hungFuse, mountAt, sh, waitFor } from "./fixture";
+import { alive } from "../../src/os/procs";
+import { PATH, agent, exited, hungFuse, mountAt, shOut, waitFor } from "./fixture";
 import { perTest } from "./per-test";
 
 const t = perTest();
 
 /** Start a mounted ext4 resource and return its params. */
 async function mounted() {
-  const p = { device: t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
+  const p = { device: await t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
   expect((await agent(t.agent, "start", p)).code).toBe(0);
   writeFileSync(`${p.directory}/data`, "payload\n");
   copyFileSync("/usr/bin/sleep", `${p.directory}/sleep`); // run from the mount: exe + mmap holders
@@ -75,11 +76,40 @@ describe("Filesystem stop of a busy mount", () => {
 
   it("custom term_signals are sent in order (HUP first, then TERM)", async () => {
     const p = { ...(await mounted()), term_signals: "HUP,TERM" };
-    const procs = holders(p.directory, 3);
+    // holders that survive HUP and write down every signal they get, in the order they get it
+    const procs = [0, 1, 2].map((i) =>
+      t.s.spawn(["bash", "-c", `exec 3<data; trap 'echo HUP >> ${t.s.path(`sig${i}`)}' HUP; trap 'echo TERM >> ${t.s.path(`sig${i}`)}; exit 0' TERM; while :; do sleep 0.05; done`], `${p.directory}/work`),
+    );
     await busy(p.directory, procs);
-    expect((await agent(t.agent, "stop", p)).code).toBe(0);
+    const r = await agent(t.agent, "stop", p);
+    expect(r.code).toBe(0);
     await waitFor(() => procs.every(exited), 5000);
-    expect(procs.map((c) => c.signalCode)).toEqual(["SIGHUP", "SIGHUP", "SIGHUP"]);
+    for (const i of [0, 1, 2]) expect(readFileSync(t.s.path(`sig${i}`), "utf8")).toBe("HUP\nTERM\n");
+    expect(r.stderr).not.toMatch(/sending SIGKILL|sending KILL/);
+  });
+});
+
+describe("time bounds hold for what the agent's children fork", () => {
+  it("fsck forks a grandchild that ignores TERM and holds a file on a mount: start returns by its deadline, no process of it is left, the mount is free", async () => {
+    const bin = t.s.mkdir("bin");
+    const other = t.s.mkdir("other");
+    await shOut(["mount", "-t", "tmpfs", "hanfs-held", other]);
+    // fsck.<type> in miniature: a grandchild that ignores TERM and keeps a file open, and a parent that never finishes
+    writeFileSync(`${bin}/fsck`, `#!/bin/sh\necho $$ > ${t.s.path("fsck.pid")}\nsh -c 'trap "" TERM; echo $$ > ${t.s.path("grandchild.pid")}; exec sleep 600' 3>${other}/held &\nexec sleep 600\n`);
+    chmodSync(`${bin}/fsck`, 0o755);
+    const p = { device: await t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4", run_fsck: "force" };
+    const r = await agent(t.agent, "start", p, { PATH: `${bin}:${PATH}`, OCF_RESKEY_CRM_meta_timeout: "4000" });
+    console.log(`start with a hung fsck and a TERM-ignoring grandchild: ${r.code} after ${r.ms} ms (timeout 4000)`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ocf-exit-reason:fsck of .* did not finish before the start deadline/);
+    expect(r.ms).toBeLessThan(4000);
+    const pids = ["fsck.pid", "grandchild.pid"].map((f) => Number(readFileSync(t.s.path(f), "utf8")));
+    expect(pids.every((x) => x > 1)).toBe(true);
+    // SIGKILL went to the group before the agent answered: gone (zombies at most, until reaped) as soon as the kernel is done
+    await waitFor(() => pids.every((x) => !alive(x)), 1000).catch(() => undefined);
+    expect(pids.filter((x) => alive(x))).toEqual([]);
+    expect(spawnSync("umount", [other], { timeout: 5000 }).status).toBe(0); // nobody holds the mount
+    expect(mountAt(p.directory)).toBeUndefined();
   });
 });
 
@@ -103,7 +133,7 @@ describe("Filesystem on a hung filesystem (FUSE that never answers)", () => {
       expect(st.ms).toBeLessThan(3000);
     } finally {
       release();
-      sh(["umount", dir]);
+      await shOut(["umount", dir]);
     }
   });
 });

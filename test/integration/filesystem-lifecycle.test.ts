@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { agent, mountAt, sh } from "./fixture";
+import { agent, mountAt, shOut } from "./fixture";
 import { perTest } from "./per-test";
 
 const t = perTest();
 
 describe.each(["ext4", "xfs"] as const)("Filesystem on %s", (fstype) => {
   it("start, monitor at depths 0/10/20, stop; data survives a remount; every action idempotent", async () => {
-    const dev = t.s.loopFs(fstype);
+    const dev = await t.s.loopFs(fstype);
     const dir = t.s.path("srv");
     const p = { device: dev, directory: dir, fstype };
     expect((await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
@@ -35,11 +35,11 @@ describe.each(["ext4", "xfs"] as const)("Filesystem on %s", (fstype) => {
 
 describe("Filesystem edge cases", () => {
   it("UUID= and -L devices mount and monitor without udev links", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     // loop devices are machine-wide: a fixed label could name another test run's disk
     const label = `hanfs${process.pid}`.slice(0, 16);
-    sh(["e2label", dev, label]);
-    const uuid = sh(["blkid", "-o", "value", "-s", "UUID", dev]).trim();
+    await shOut(["e2label", dev, label]);
+    const uuid = (await shOut(["blkid", "-o", "value", "-s", "UUID", dev])).trim();
     for (const device of [`UUID=${uuid}`, `-L ${label}`]) {
       const p = { device, directory: t.s.path("tag"), fstype: "ext4" };
       expect((await agent(t.agent, "start", p)).code, device).toBe(0);
@@ -51,10 +51,10 @@ describe("Filesystem edge cases", () => {
   });
 
   it("another device on the mount point: probe says 7, a recurring monitor 1, start refuses, stop leaves it alone", async () => {
-    const mine = t.s.loopFs("ext4", 300, "mine");
-    const other = t.s.loopFs("ext4", 300, "other");
+    const mine = await t.s.loopFs("ext4", 300, "mine");
+    const other = await t.s.loopFs("ext4", 300, "other");
     const dir = t.s.mkdir("mp");
-    sh(["mount", other, dir]);
+    await shOut(["mount", other, dir]);
     const p = { device: mine, directory: dir, fstype: "ext4" };
     expect((await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "0" })).code).toBe(7);
     const m = await agent(t.agent, "monitor", p, { OCF_RESKEY_CRM_meta_interval: "20000" });
@@ -66,10 +66,10 @@ describe("Filesystem edge cases", () => {
   });
 
   it("start refuses when something is mounted below the mount point", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     const dir = t.s.mkdir("mp");
     t.s.mkdir("mp", "inner");
-    sh(["mount", "-t", "tmpfs", "hanfs-inner", t.s.path("mp", "inner")]);
+    await shOut(["mount", "-t", "tmpfs", "hanfs-inner", t.s.path("mp", "inner")]);
     const r = await agent(t.agent, "start", { device: dev, directory: dir, fstype: "ext4" });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/ocf-exit-reason:something is already mounted below/);
@@ -77,17 +77,17 @@ describe("Filesystem edge cases", () => {
   });
 
   it("stop removes nested sub-mounts and other mounts of the same device (the /var/lib/nfs bind), deepest first", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     const dir = t.s.path("srv");
     const p = { device: dev, directory: dir, fstype: "ext4" };
     expect((await agent(t.agent, "start", p)).code).toBe(0);
     t.s.mkdir("srv", "a", "b");
     t.s.mkdir("srv", "nfs_shared");
-    sh(["mount", "-t", "tmpfs", "hanfs-a", `${dir}/a`]);
+    await shOut(["mount", "-t", "tmpfs", "hanfs-a", `${dir}/a`]);
     t.s.mkdir("srv", "a", "deeper");
-    sh(["mount", "-t", "tmpfs", "hanfs-deeper", `${dir}/a/deeper`]);
+    await shOut(["mount", "-t", "tmpfs", "hanfs-deeper", `${dir}/a/deeper`]);
     const varlib = t.s.mkdir("varlibnfs");
-    sh(["mount", "--bind", `${dir}/nfs_shared`, varlib]);
+    await shOut(["mount", "--bind", `${dir}/nfs_shared`, varlib]);
     expect((await agent(t.agent, "stop", p)).code).toBe(0);
     for (const d of [dir, `${dir}/a`, `${dir}/a/deeper`, varlib]) expect(mountAt(d), d).toBeUndefined();
   });
@@ -115,9 +115,9 @@ describe("Filesystem edge cases", () => {
   });
 
   it("run_fsck=force on a corrupted ext4 fails start with the fsck reason and mounts nothing", async () => {
-    const dev = t.s.loopFs("ext4", 64);
-    sh(["debugfs", "-w", "-R", "clri <2>", dev]); // wipe the root inode: fsck -p cannot fix that alone
-    sh(["tune2fs", "-E", "force_fsck", dev]); // and flag the fs as having errors, or -p skips a "clean" fs
+    const dev = await t.s.loopFs("ext4", 64);
+    await shOut(["debugfs", "-w", "-R", "clri <2>", dev]); // wipe the root inode: fsck -p cannot fix that alone
+    await shOut(["tune2fs", "-E", "force_fsck", dev]); // and flag the fs as having errors, or -p skips a "clean" fs
     const p = { device: dev, directory: t.s.path("broken"), fstype: "ext4", run_fsck: "force" };
     const r = await agent(t.agent, "start", p);
     expect(r.code).toBe(1);

@@ -80,21 +80,21 @@ async function startKilledAfterMount(p: Record<string, string>, isMounted: () =>
 
 describe("Filesystem with a mount point reached through a symlink", () => {
   it("under a symlinked parent (like /var/run → /run): mounted on the canonical path; start, monitor 0/10/20, stop all 0", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     const real = t.s.mkdir("run");
     symlinkSync(real, t.s.path("var-run"));
     await lifecycle({ device: dev, directory: `${t.s.path("var-run")}/o3mnt`, fstype: "ext4" }, `${real}/o3mnt`);
   });
 
   it("a symlink as the mount point itself (relative target)", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     const real = t.s.mkdir("data", "mp");
     symlinkSync("data/mp", t.s.path("mp-link"));
     await lifecycle({ device: dev, directory: t.s.path("mp-link"), fstype: "ext4" }, real);
   });
 
   it("directory=/srv/ works like /srv (trailing and doubled slashes, as heartbeat strips them)", async () => {
-    const dev = t.s.loopFs("ext4");
+    const dev = await t.s.loopFs("ext4");
     await lifecycle({ device: dev, directory: `${t.s.path("srv")}/`, fstype: "ext4" }, t.s.path("srv"));
     await lifecycle({ device: dev, directory: `${t.s.dir}//srv//`, fstype: "ext4" }, t.s.path("srv"));
     // a stop with the other spelling finds it too
@@ -104,7 +104,7 @@ describe("Filesystem with a mount point reached through a symlink", () => {
   });
 
   it("a mount point below a hung filesystem: start fails with a reason before its deadline; probe and stop answer", async () => {
-    const dev = t.s.loopFs("ext4", 64);
+    const dev = await t.s.loopFs("ext4", 64);
     const hung = t.s.mkdir("hung");
     const release = hungFuse(hung);
     try {
@@ -129,7 +129,7 @@ describe("Filesystem with a mount point reached through a symlink", () => {
 
 describe("Filesystem start that fails after mount(2)", () => {
   it("mount(8) fails after mounting: start undoes its mount and says so; stop then finds nothing", async () => {
-    const dev = t.s.loopFs("ext4", 64);
+    const dev = await t.s.loopFs("ext4", 64);
     symlinkSync(t.s.mkdir("run"), t.s.path("var-run"));
     const p = { device: dev, directory: `${t.s.path("var-run")}/mp`, fstype: "ext4" };
     const w = mountWrapper();
@@ -143,7 +143,7 @@ describe("Filesystem start that fails after mount(2)", () => {
   });
 
   it("start killed after mount(2) (Pacemaker's timeout): probe does not say 'not running', stop unmounts it", async () => {
-    const dev = t.s.loopFs("ext4", 64);
+    const dev = await t.s.loopFs("ext4", 64);
     const real = t.s.mkdir("run");
     symlinkSync(real, t.s.path("var-run"));
     const p = { device: dev, directory: `${t.s.path("var-run")}/mp`, fstype: "ext4" };

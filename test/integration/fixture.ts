@@ -2,16 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readMounts, type Mount } from "../../src/os/mountinfo";
+import { Run } from "../lab/lib/run";
+import { PATH, sh, until } from "../lib/sh";
 
+export { PATH };
 export const BIN = resolve(__dirname, "../../dist/hanfs");
-export const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** Run a tool; throws with its stderr unless it exits 0. Always bounded. */
-export function sh(argv: string[], timeout = 30_000, input?: string): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout, input });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr}`);
-  return r.stdout;
-}
+/** Run a tool (test/lib/sh.ts) and return its output; throws unless it exits 0. */
+export const shOut = async (argv: string[], timeout = 30_000, input?: string) => (await sh(argv, { timeout, input })).stdout;
 
 export interface AgentResult {
   code: number | null;
@@ -62,18 +60,23 @@ export class Scratch {
   readonly dir = mkdtempSync("/tmp/hanfs-it-");
   private loops: string[] = [];
   private procs: ChildProcess[] = [];
+  private hosts?: Run;
   constructor() {
     chmodSync(this.dir, 0o755); // ocf-tester runs meta-data as nobody
+  }
+  /** The registry of namespace hosts made for this scratch space (test/lab/lib/host.ts), killed by PID in cleanup. */
+  get run(): Run {
+    return (this.hosts ??= new Run());
   }
   path(...p: string[]) {
     return join(this.dir, ...p);
   }
   /** A fresh filesystem on a loop device over a sparse file. */
-  loopFs(fstype: "ext4" | "xfs", mb = 300, name = "disk"): string {
+  async loopFs(fstype: "ext4" | "xfs", mb = 300, name = "disk"): Promise<string> {
     const img = this.path(`${name}.img`);
-    sh(["truncate", "-s", `${mb}M`, img]);
-    sh(fstype === "ext4" ? ["mkfs.ext4", "-q", "-F", img] : ["mkfs.xfs", "-q", "-f", img], 60_000);
-    const dev = sh(["losetup", "--find", "--show", img]).trim();
+    await sh(["truncate", "-s", `${mb}M`, img]);
+    await sh(fstype === "ext4" ? ["mkfs.ext4", "-q", "-F", img] : ["mkfs.xfs", "-q", "-f", img], { timeout: 60_000 });
+    const dev = (await shOut(["losetup", "--find", "--show", img])).trim();
     this.loops.push(dev);
     return dev;
   }
@@ -89,7 +92,9 @@ export class Scratch {
     this.procs.push(c);
     return c;
   }
+  /** Synchronous on purpose: it also runs from exit paths where nothing asynchronous completes. */
   cleanup() {
+    this.hosts?.destroySync();
     for (const c of this.procs) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     // unmount everything we left below our directory, deepest first, then release the loops
     const ours = readMounts().filter((m) => m.mountpoint.startsWith(this.dir + "/") || this.loops.includes(m.source));
@@ -116,33 +121,25 @@ export function hungFuse(dir: string): () => void {
 /** true once the child has exited (reaped by our event loop). */
 export const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
-export async function waitFor<T>(f: () => T | undefined | false, ms: number, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+/** Poll `f` every `every` ms until it holds; throws after `ms` (test/lib/sh.ts until). */
+export const waitFor = <T>(f: () => T | undefined | false, ms: number, every = 50): Promise<T> => until("condition", ms, f, every);
 
 /** Install the built binary into a throw-away root and return the agent's path there. */
-export function installAgent(s: Scratch, name = "Filesystem"): string {
+export async function installAgent(s: Scratch, name = "Filesystem"): Promise<string> {
   const root = s.mkdir("root");
-  sh([BIN, "install", "--root", root]);
+  await sh([BIN, "install", "--root", root]);
   return join(root, "usr/lib/ocf/resource.d/hanfs", name);
 }
-
 
 /**
  * The real install path: an overlay over /usr/lib (inside the tests' private mount namespace, so the
  * host's /usr/lib never changes) and `hanfs install --root /`. Returns what install printed; the
  * overlay goes with removeUsrLibOverlay() (afterAll).
  */
-export function installOverUsrLib(s: Scratch): string {
+export async function installOverUsrLib(s: Scratch): Promise<string> {
   const [upper, work] = [s.mkdir("usr-lib-upper"), s.mkdir("usr-lib-work")];
-  sh(["mount", "-t", "overlay", "hanfs-usr-lib", "-o", `lowerdir=/usr/lib,upperdir=${upper},workdir=${work}`, "/usr/lib"]);
-  return sh([BIN, "install", "--root", "/"]);
+  await sh(["mount", "-t", "overlay", "hanfs-usr-lib", "-o", `lowerdir=/usr/lib,upperdir=${upper},workdir=${work}`, "/usr/lib"]);
+  return shOut([BIN, "install", "--root", "/"]);
 }
 
 export const removeUsrLibOverlay = () => spawnSync("umount", ["-l", "/usr/lib"], { timeout: 10_000 });

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Box } from "./ganesha-fixture";
+import type { Host } from "../lab/lib/host";
+import { runIn } from "./ganesha-fixture";
 
 /**
  * A fake kernel NFS server for the kernel backend (this machine has no nfsd): tmpfs on
@@ -42,11 +43,16 @@ trap 'echo "$(date +%s.%N) $n TERM" >> ${log}; [ -n "$child" ] && kill $child; e
 while :; do sleep 0.2 & wait $!; done
 `;
 
-/** rpc.nfsd N: records grace/lease/hostname as nfsd would find them, then "starts" N threads. */
+/**
+ * rpc.nfsd [N]: records grace/lease/hostname as nfsd would find them, then "starts" N threads;
+ * without N, like the real one, the count in nfs.conf (what nfs-server.service runs).
+ */
 const nfsd = (log: string, dir: string) => `#!/bin/sh
 N=/proc/fs/nfsd
 for a; do last=$a; done
-echo "$(date +%s.%N) rpc.nfsd $* grace=$(cat $N/nfsv4gracetime) lease=$(cat $N/nfsv4leasetime) host=$(hostname)" >> ${log}
+case "$last" in ''|*[!0-9]*) last=$(sed -n 's/^threads=//p' /etc/nfs.conf.d/hanfs-nfsserver.conf 2>/dev/null); esac
+args="$*"
+echo "$(date +%s.%N) rpc.nfsd\${args:+ $args} grace=$(cat $N/nfsv4gracetime) lease=$(cat $N/nfsv4leasetime) host=$(hostname)" >> ${log}
 [ -e ${dir}/hang-rpc.nfsd ] && exit 0
 if [ "$last" -gt 0 ]; then
   setsid node ${dir}/rpc.js 2049 </dev/null >/dev/null 2>&1 & echo $! > /run/stub-nfsd.pid
@@ -71,11 +77,19 @@ grep -v "^$dir	$client(" $E > $E.new 2>/dev/null; mv $E.new $E
 exit 0
 `;
 
-/** systemctl: units map to the stub daemons; nfs-server runs rpc.nfsd with nfs.conf's thread count. */
+/**
+ * systemctl: units map to the stub daemons. nfs-server runs what systemd would: the ExecStart of a
+ * drop-in when there is one (its line split by the shell, "$$" unescaped to "$" as systemd does),
+ * else rpc.nfsd, which takes its thread count from nfs.conf.
+ */
 const systemctl = (log: string) => `#!/bin/sh
 echo "$(date +%s.%N) systemctl $*" >> ${log}
 verb=$1; shift
 kill_comm() { for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = "$1" ] && kill \${p#/proc/}; done; return 0; }
+exec_start() {
+  cmd=$(cat /run/systemd/system/nfs-server.service.d/*.conf 2>/dev/null | sed -n 's/^ExecStart=//p' | tail -1 | sed 's/\\$\\$/$/g')
+  if [ -n "$cmd" ]; then eval "$cmd"; else rpc.nfsd; fi
+}
 for u; do
   case $verb:$u in
     start:rpcbind.service) rpcbind -w ;;
@@ -83,7 +97,7 @@ for u; do
     start:nfsdcld.service) nfsdcld ;;
     start:nfs-idmapd.service) rpc.idmapd ;;
     start:nfs-mountd.service) rpc.mountd ;;
-    start:nfs-server.service) rpc.nfsd $(sed -n 's/^threads=//p' /etc/nfs.conf.d/hanfs-nfsserver.conf) ;;
+    start:nfs-server.service) exec_start ;;
     stop:nfs-server.service) rpc.nfsd 0 ;;
     stop:rpc-statd.service) kill_comm rpc.statd ;;
     stop:nfsdcld.service) kill_comm nfsdcld ;;
@@ -112,9 +126,9 @@ export function writeStubs(dir: string, log: string) {
  * Make `box` look like a node with the kernel NFS server installed and nfsd loaded; with
  * `systemd`, also like one booted by systemd (sd_booted: /run/systemd/system; nfs.conf.d in tmpfs).
  */
-export async function fakeKernel(box: Box, stubs: string, systemd = false) {
+export async function fakeKernel(box: Host, stubs: string, systemd = false) {
   const sh = async (argv: string[]) => {
-    const r = await box.run(argv);
+    const r = await runIn(box, argv);
     if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
   };
   await sh(["mount", "-t", "overlay", "hanfs-stubs", "-o", `lowerdir=${stubs}:/usr/sbin`, "/usr/sbin"]);

@@ -5,7 +5,7 @@ import { DOWN, FDRAIN, Haproxy, UP } from "../lab/lib/haproxy";
 import { Host, listening, spawnIn } from "../lab/lib/host";
 import { Switch } from "../lab/lib/net";
 import { Run } from "../lab/lib/run";
-import { sh, until } from "../lab/lib/sh";
+import { sh, until } from "../lib/sh";
 
 export { DOWN, FDRAIN, listening, UP };
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { until } from "../lab/lib/sh";
+import { until } from "../lib/sh";
 import { DOWN, FDRAIN, HapLab, listening, UP, VIP } from "./haproxy-fixture";
 
 /**

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scratch, sh } from "./fixture";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Host } from "../lab/lib/host";
+import type { Switch } from "../lab/lib/net";
+import { type Scratch, shOut } from "./fixture";
 import { fakeKernel, writeStubs } from "./ganesha-fakekernel";
-import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
+import { agentIn, machine, NET, nfsTestbed, runIn } from "./ganesha-fixture";
 
 /**
  * nfsserver server=kernel (direct daemons: no systemd here) against a fake kernel interface: the
@@ -11,7 +13,7 @@ import { Box, NET, agentIn, nfsTestbed } from "./ganesha-fixture";
  */
 let s: Scratch;
 let AGENT: string, EXPORTFS: string;
-let sw: Box, a: Box;
+let sw: Switch, a: Host;
 let shared: string, stubs: string, LOG: string;
 const params = () => ({ server: "kernel", nfs_shared_infodir: `${shared}/info`, nfsv4_grace_time: "10", nfsv4_lease_time: "10", nfs_ip: `${NET}.100`, nfs_server_scope: "hanfs-svc", monitor_rpc_timeout: "2" });
 const k = (action: string, p: Record<string, string> = params(), env: Record<string, string> = {}) => agentIn(a, AGENT, action, p, env);
@@ -19,26 +21,36 @@ const k = (action: string, p: Record<string, string> = params(), env: Record<str
 const log = (from = 0) => (existsSync(LOG) ? readFileSync(LOG, "utf8") : "").split("\n").filter(Boolean).slice(from).map((l) => l.replace(/^\S+ /, ""));
 const lines = () => log().length;
 const idx = (l: string[], re: RegExp) => l.findIndex((x) => re.test(x));
-const inBox = async (argv: string[]) => (await a.run(argv)).stdout.trim();
+const inBoxOf = async (box: Host, argv: string[]) => (await runIn(box, argv)).stdout.trim();
+const inBox = (argv: string[]) => inBoxOf(a, argv);
 
 beforeAll(async () => {
   ({ s, nfsserver: AGENT, exportfs: EXPORTFS, shared, sw } = await nfsTestbed());
   stubs = s.path("stubs");
   LOG = s.path("stub.log");
   writeStubs(stubs, LOG);
-  a = new Box("knfs-a", `${NET}.51`, s);
-  await a.boot(sw);
+  a = await machine(s, sw, "knfs-a", `${NET}.51`);
   await fakeKernel(a, stubs);
 }, 60_000);
 afterAll(() => s?.cleanup());
 
+/** Every test of this group starts from a stopped server and starts what it needs itself: one failure does not cascade. */
+const up = async () => expect((await k("start")).code).toBe(0);
+
 describe("nfsserver server=kernel on a fake kernel", () => {
+  beforeEach(async () => {
+    expect((await k("stop")).code).toBe(0);
+  });
+
   it("start: shared dir bound, grace/lease written before nfsd starts, daemons in order, sm-notify per IP", async () => {
     expect((await k("monitor")).code).toBe(7);
+    // a fresh node: no rpcbind yet either (stop leaves it running for others)
+    await runIn(a, ["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = rpcbind ] && kill ${p#/proc/}; done; true"]);
+    const n = lines();
     const r = await k("start");
     expect(r.stderr).toMatch(/NFS server started: 8 threads, grace 10 s, lease 10 s, scope hanfs-svc/);
     expect(r.code).toBe(0);
-    const l = log();
+    const l = log(n);
     const order = ["rpcbind -w", "rpc.statd --no-notify", "nfsdcld", "rpc.idmapd", "rpc.mountd", "rpc.nfsd 8", "sm-notify -f -v 198.51.100.100"].map((x) => idx(l, new RegExp(`^${x.replace(/\./g, "\\.")}`)));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);
@@ -51,9 +63,10 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("monitor 0 without forking; start again changes nothing", async () => {
+    await up();
     const m = await k("monitor");
     expect(m.code).toBe(0);
-    const tr = await a.run(["strace", "-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "env", ...Object.entries(params()).map(([kk, v]) => `OCF_RESKEY_${kk}=${v}`), "HA_LOGFACILITY=none", AGENT, "monitor"]);
+    const tr = await runIn(a, ["strace", "-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "env", ...Object.entries(params()).map(([kk, v]) => `OCF_RESKEY_${kk}=${v}`), "HA_LOGFACILITY=none", AGENT, "monitor"]);
     expect(tr.code).toBe(0);
     expect(tr.stderr.split("\n").filter((x) => /execve\(/.test(x) && !/ENOENT/.test(x) && !/"env"|\/env"/.test(x.split(",")[0]))).toHaveLength(1);
     const n = lines();
@@ -62,8 +75,9 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("a dead helper fails the monitor; start brings back only that one", async () => {
+    await up();
     const pid = await inBox(["sh", "-c", "for p in /proc/[0-9]*; do [ \"$(cat $p/comm)\" = rpc.mountd ] && echo ${p#/proc/}; done | head -1"]);
-    await a.run(["kill", "-KILL", pid]);
+    await runIn(a, ["kill", "-KILL", pid]);
     const m = await k("monitor");
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/ocf-exit-reason:rpc\.mountd not running/);
@@ -74,6 +88,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("stop: nfsd first, then nfsdcld, statd, mountd, idmapd; no mount of the shared disk left", async () => {
+    await up();
     const n = lines();
     const r = await k("stop");
     expect(r.code).toBe(0);
@@ -93,20 +108,20 @@ describe("nfsserver server=kernel on a fake kernel", () => {
   });
 
   it("a helper that never comes up fails start within its timeout, with a reason", async () => {
-    sh(["touch", `${stubs}/hang-rpc.mountd`]);
+    await shOut(["touch", `${stubs}/hang-rpc.mountd`]);
     try {
       const r = await k("start", params(), { OCF_RESKEY_CRM_meta_timeout: "5000" });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/ocf-exit-reason:rpc\.mountd exited right after starting/);
       expect(r.ms).toBeLessThan(5000 + 500); // the agent stops at its deadline (10% early); slack for process start on a loaded box
     } finally {
-      sh(["rm", "-f", `${stubs}/hang-rpc.mountd`]);
+      await shOut(["rm", "-f", `${stubs}/hang-rpc.mountd`]);
     }
     expect((await k("stop")).code).toBe(0);
   });
 
   it("nfsd that starts no threads fails start before its deadline; grace/lease were already set", async () => {
-    sh(["touch", `${stubs}/hang-rpc.nfsd`]);
+    await shOut(["touch", `${stubs}/hang-rpc.nfsd`]);
     const n = lines();
     try {
       const r = await k("start", params(), { OCF_RESKEY_CRM_meta_timeout: "5000" });
@@ -115,7 +130,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
       expect(r.ms).toBeLessThan(5000 + 500); // the agent stops at its deadline (10% early); slack for process start on a loaded box
       expect(log(n).find((x) => x.startsWith("rpc.nfsd 8"))).toMatch(/grace=10 lease=10/);
     } finally {
-      sh(["rm", "-f", `${stubs}/hang-rpc.nfsd`]);
+      await shOut(["rm", "-f", `${stubs}/hang-rpc.nfsd`]);
     }
     expect((await k("stop")).code).toBe(0);
     expect((await k("monitor")).code).toBe(7);
@@ -123,7 +138,7 @@ describe("nfsserver server=kernel on a fake kernel", () => {
 
   it("ocf-tester passes (fake kernel)", async () => {
     const o = Object.entries(params()).flatMap(([kk, v]) => ["-o", `${kk}=${v}`]);
-    const r = await a.run(["ocf-tester", "-n", "nfs", ...o, AGENT], { timeout: 120_000 });
+    const r = await runIn(a, ["ocf-tester", "-n", "nfs", ...o, AGENT], { timeout: 120_000 });
     expect(r.stdout + r.stderr).toMatch(/hanfs\/nfsserver passed all tests/);
     expect(r.code).toBe(0);
   });
@@ -141,15 +156,15 @@ describe("exportfs server=kernel on the fake kernel", () => {
     expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe(`${shared}/export\t${NET}.0/24(rw,no_root_squash,fsid=5)\n`);
     expect((await ex("monitor")).code).toBe(0);
     // after a reboot etab is still on the shared disk, the state file in /run is not (RA#821)
-    await a.run(["rm", "/run/resource-agents/hanfs-exportfs-kexp.state"]);
+    await runIn(a, ["rm", "/run/resource-agents/hanfs-exportfs-kexp.state"]);
     expect((await ex("monitor")).code).toBe(7);
     expect((await ex("start")).code).toBe(0);
     // nfsd gone: the export is not served
-    await a.run(["sh", "-c", "echo 0 > /proc/fs/nfsd/threads"]);
+    await runIn(a, ["sh", "-c", "echo 0 > /proc/fs/nfsd/threads"]);
     const m = await ex("monitor");
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/nfsd has no threads/);
-    await a.run(["sh", "-c", "echo 8 > /proc/fs/nfsd/threads"]);
+    await runIn(a, ["sh", "-c", "echo 8 > /proc/fs/nfsd/threads"]);
     expect((await ex("stop")).code).toBe(0);
     expect(readFileSync(`${shared}/info/etab`, "utf8")).toBe("");
     expect(await inBox(["cat", "/proc/fs/nfsd/unlock_filesystem"])).toBe(`${shared}/export`);
@@ -186,7 +201,7 @@ describe("exportfs server=kernel on the fake kernel", () => {
   it("ocf-tester passes for exportfs (fake kernel)", async () => {
     expect((await k("start")).code).toBe(0);
     const p = { clientspec: `${NET}.0/24`, directory: `${shared}/export`, options: "rw", fsid: "6" };
-    const r = await a.run(["ocf-tester", "-n", "kexp", ...Object.entries(p).flatMap(([kk, v]) => ["-o", `${kk}=${v}`]), EXPORTFS], { timeout: 120_000 });
+    const r = await runIn(a, ["ocf-tester", "-n", "kexp", ...Object.entries(p).flatMap(([kk, v]) => ["-o", `${kk}=${v}`]), EXPORTFS], { timeout: 120_000 });
     expect(r.stdout + r.stderr).toMatch(/hanfs\/exportfs passed all tests/);
     expect(r.code).toBe(0);
     expect((await k("stop")).code).toBe(0);
@@ -194,14 +209,13 @@ describe("exportfs server=kernel on the fake kernel", () => {
 });
 
 describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
-  let b: Box;
+  let b: Host;
   const sdParams = () => ({ ...params(), nfs_shared_infodir: `${shared}/info-sd` });
   const kb = (action: string) => agentIn(b, AGENT, action, sdParams());
 
   it("start: nfs.conf and the scope drop-in before nfs-server, units in order; stop: nfs-server first", async () => {
-    sh(["mkdir", "-p", `${shared}/info-sd`]);
-    b = new Box("knfs-sd", `${NET}.52`, s);
-    await b.boot(sw);
+    await shOut(["mkdir", "-p", `${shared}/info-sd`]);
+    b = await machine(s, sw, "knfs-sd", `${NET}.52`);
     await fakeKernel(b, stubs, true);
     const n = lines();
     const r = await kb("start");
@@ -223,12 +237,14 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
       "systemctl start nfs-idmapd.service",
       "systemctl start nfs-mountd.service",
       "systemctl start nfs-server.service",
-      // grace/lease in /proc before nfs-server (the stub ignores the drop-in: host is not the scope here)
-      "rpc.nfsd 8 grace=10 lease=10 host=knfs-sd",
+      // what the drop-in's ExecStart ran (the fake systemctl runs it as systemd would): rpc.nfsd with
+      // nfs.conf's thread count, grace/lease already in /proc, the scope as its host name
+      "rpc.nfsd grace=10 lease=10 host=hanfs-svc",
     ]);
-    const conf = (await b.run(["cat", "/etc/nfs.conf.d/hanfs-nfsserver.conf"])).stdout;
+    expect(await inBoxOf(b, ["cat", "/proc/fs/nfsd/threads"])).toBe("8");
+    const conf = (await runIn(b, ["cat", "/etc/nfs.conf.d/hanfs-nfsserver.conf"])).stdout;
     expect(conf).toMatch(/\[nfsd\]\nthreads=8\ngrace-time=10\nlease-time=10\n/);
-    const dropin = (await b.run(["cat", "/run/systemd/system/nfs-server.service.d/50-hanfs-scope.conf"])).stdout;
+    const dropin = (await runIn(b, ["cat", "/run/systemd/system/nfs-server.service.d/50-hanfs-scope.conf"])).stdout;
     expect(dropin).toMatch(/^ExecStart=$/m);
     expect(dropin).toMatch(/^ExecStart=\/usr\/bin\/unshare --uts -- \/bin\/sh -c 'hostname "\$\$0" && exec "\$\$@"' hanfs-svc \/usr\/sbin\/rpc\.nfsd$/m);
     expect((await kb("monitor")).code).toBe(0);
@@ -242,31 +258,28 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
       "systemctl stop nfs-mountd.service",
       "systemctl stop nfs-idmapd.service",
     ]);
-    expect((await b.run(["cat", "/proc/self/mountinfo"])).stdout).not.toContain(" /info-sd /var/lib/nfs ");
+    expect((await runIn(b, ["cat", "/proc/self/mountinfo"])).stdout).not.toContain(" /info-sd /var/lib/nfs ");
     expect((await kb("monitor")).code).toBe(7);
   });
 });
 
 describe("nfsserver server=kernel failover between two fake nodes", () => {
   it("the next node serves with the same scope and the same NSM state from the shared dir (RA#1644)", async () => {
-    sh(["mkdir", "-p", `${shared}/info-fo`]);
+    await shOut(["mkdir", "-p", `${shared}/info-fo`]);
     const p = { ...params(), nfs_shared_infodir: `${shared}/info-fo` };
-    const [x, y] = [new Box("knfs-x", `${NET}.53`, s), new Box("knfs-y", `${NET}.54`, s)];
-    for (const b of [x, y]) {
-      await b.boot(sw);
-      await fakeKernel(b, stubs);
-    }
+    const [x, y] = [await machine(s, sw, "knfs-x", `${NET}.53`), await machine(s, sw, "knfs-y", `${NET}.54`)];
+    for (const b of [x, y]) await fakeKernel(b, stubs);
     let n = lines();
     expect((await agentIn(x, AGENT, "start", p)).code).toBe(0);
     const state = readFileSync(`${shared}/info-fo/statd/state`);
     expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/host=hanfs-svc$/);
 
-    await x.crash(); // its bind mount and daemons die with it
+    await x.down(); // its bind mount and daemons die with it
     n = lines();
     const r = await agentIn(y, AGENT, "start", p);
     expect(r.code).toBe(0);
     // a different host name, the same scope: clients may reclaim
-    expect((await y.run(["hostname"])).stdout.trim()).toBe("knfs-y");
+    expect((await runIn(y, ["hostname"])).stdout.trim()).toBe("knfs-y");
     expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
     expect(readFileSync(`${shared}/info-fo/statd/state`).equals(state)).toBe(true);
     expect((await agentIn(y, AGENT, "monitor", p)).code).toBe(0);
@@ -276,7 +289,7 @@ describe("nfsserver server=kernel failover between two fake nodes", () => {
 
 describe("nfsserver and exportfs (kernel) through symlinks", () => {
   it("info dir behind a symlink (trailing slash): bound over /var/lib/nfs, monitored, unbound", async () => {
-    sh(["mkdir", "-p", `${shared}/info-real`]);
+    await shOut(["mkdir", "-p", `${shared}/info-real`]);
     symlinkSync("info-real", `${shared}/info-sl`);
     const p = { ...params(), nfs_shared_infodir: `${shared}/info-sl/` };
     expect((await k("monitor", p)).code).toBe(7);

@@ -5,9 +5,9 @@ import { Scratch, installAgent } from "./fixture";
 /** A fresh Scratch with the agent installed in it for every test; released after each, even on failure. */
 export function perTest(name = "Filesystem"): { s: Scratch; agent: string } {
   const t = {} as { s: Scratch; agent: string };
-  beforeEach(() => {
+  beforeEach(async () => {
     t.s = new Scratch();
-    t.agent = installAgent(t.s, name);
+    t.agent = await installAgent(t.s, name);
   });
   afterEach(() => t.s.cleanup());
   return t;

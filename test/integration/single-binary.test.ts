@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { PATH, agent, sh } from "./fixture";
+import { sh } from "../lib/sh";
+import { PATH, agent, shOut } from "./fixture";
 import { perTest } from "./per-test";
 
 /**
@@ -14,9 +15,9 @@ const t = perTest();
 const OCF = { PATH, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "fs", HA_LOGFACILITY: "none" };
 
 /** A FIFO's write end whose reader is already gone: every write fails with EPIPE. */
-function brokenPipe(name: string): number {
+async function brokenPipe(name: string): Promise<number> {
   const fifo = t.s.path(name);
-  sh(["mkfifo", fifo]);
+  await sh(["mkfifo", fifo]);
   const r = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const w = openSync(fifo, constants.O_WRONLY);
   closeSync(r);
@@ -34,8 +35,8 @@ function runWith(argv: string[], stdio: (number | "ignore" | "pipe")[], env: Rec
 
 describe("output the reader does not take", () => {
   it("a closed pipe or a closed fd on stdout/stderr leaves the exit code alone", async () => {
-    const out = brokenPipe("out");
-    const err = brokenPipe("err");
+    const out = await brokenPipe("out");
+    const err = await brokenPipe("err");
     try {
       expect(await runWith([t.agent, "meta-data"], ["ignore", out, "ignore"])).toBe(0);
       // missing required parameters: exit 6 with an exit reason written to the broken stderr
@@ -45,16 +46,16 @@ describe("output the reader does not take", () => {
       closeSync(out);
       closeSync(err);
     }
-    const closed = (redir: string, action: string) => spawnSync("bash", ["-c", `exec "$0" ${action} ${redir}`, t.agent], { env: OCF, timeout: 30_000 }).status;
-    expect(closed(">&-", "meta-data")).toBe(0);
-    expect(closed("2>&-", "monitor")).toBe(6);
-    expect(closed(">&- 2>&-", "monitor")).toBe(6);
+    const closed = async (redir: string, action: string) => (await sh(["bash", "-c", `exec "$0" ${action} ${redir}`, t.agent], { env: OCF, check: false })).code;
+    expect(await closed(">&-", "meta-data")).toBe(0);
+    expect(await closed("2>&-", "monitor")).toBe(6);
+    expect(await closed(">&- 2>&-", "monitor")).toBe(6);
   });
 
   it("a full non-blocking pipe: the output waits for the reader, all of it arrives, then the exit", async () => {
-    const want = sh([t.agent, "meta-data"]);
+    const want = await shOut([t.agent, "meta-data"]);
     const fifo = t.s.path("full");
-    sh(["mkfifo", fifo]);
+    await sh(["mkfifo", fifo]);
     const r = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const w = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
     // fill the pipe to the brim: the agent's first write gets EAGAIN
@@ -116,7 +117,7 @@ describe("syslog", () => {
 
 describe("a long run of monitors", () => {
   it("1,000 consecutive monitors: the same exit code every time, no process or file descriptor left behind", async () => {
-    const p = { device: t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
+    const p = { device: await t.s.loopFs("ext4"), directory: t.s.path("srv"), fstype: "ext4" };
     expect((await agent(t.agent, "start", p)).code).toBe(0);
     const env: Record<string, string> = { ...OCF, OCF_RESKEY_CRM_meta_interval: "20000", OCF_RESKEY_CRM_meta_timeout: "20000" };
     for (const [k, v] of Object.entries(p)) env[`OCF_RESKEY_${k}`] = v;
@@ -131,9 +132,9 @@ describe("a long run of monitors", () => {
       done
       echo "after $(count)"`;
     const codes = t.s.path("codes");
-    const r = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "bash", "-c", loop, t.agent, codes], { env, encoding: "utf8", timeout: 900_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const tally = sh(["sort", codes]).trim().split("\n").reduce<Record<string, number>>((m, l) => ((m[l] = (m[l] ?? 0) + 1), m), {});
+    const r = await sh(["unshare", "--pid", "--fork", "--mount-proc", "bash", "-c", loop, t.agent, codes], { env, timeout: 900_000, check: false });
+    expect(r.code, r.stderr).toBe(0);
+    const tally = (await shOut(["sort", codes])).trim().split("\n").reduce<Record<string, number>>((m, l) => ((m[l] = (m[l] ?? 0) + 1), m), {});
     expect(tally).toEqual({ "rc 0": 1000 });
     const [before, after] = ["before", "after"].map((w) => new RegExp(`^${w} (\\d+) (\\d+)$`, "m").exec(r.stdout)!.slice(1).map(Number));
     console.log(`1,000 monitors: processes ${before[0]} → ${after[0]}, open fds ${before[1]} → ${after[1]} (in the loop's PID namespace)`);

@@ -12,7 +12,7 @@ import { parseXml } from "../../src/xml";
 import { Cluster } from "./lib/cluster";
 import type { Node } from "./lib/node";
 import { reapStale } from "./lib/run";
-import { until } from "./lib/sh";
+import { until } from "../lib/sh";
 
 const OUT = join(__dirname, "../unit/fixtures/cib");
 

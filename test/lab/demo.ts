@@ -9,7 +9,7 @@ import { CLIENT, FALL, Frontend, INTER_MS, NfsLoop, PROXY, RISE } from "./lib/fr
 import { DOWN, UP } from "./lib/haproxy";
 import { startedOn, type Status } from "./lib/status";
 import { MountWatch } from "./lib/storage";
-import { sh, until } from "./lib/sh";
+import { sh, until } from "../lib/sh";
 import { sha256, writeRandom } from "./lib/workload";
 
 const say = (s = "") => process.stdout.write(s + "\n");

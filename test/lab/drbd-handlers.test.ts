@@ -7,7 +7,7 @@ import { procDrbd84, type Shape } from "../unit/drbd-fixtures";
 import { Cluster } from "./lib/cluster";
 import { note } from "./lib/config";
 import type { Node } from "./lib/node";
-import { until } from "./lib/sh";
+import { until } from "../lib/sh";
 
 /**
  * /usr/lib/hanfs/drbd-fence-peer and drbd-unfence-peer, installed by `hanfs install` in the nodes of a

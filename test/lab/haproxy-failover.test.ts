@@ -5,7 +5,7 @@ import { Cluster } from "./lib/cluster";
 import { note } from "./lib/config";
 import { FALL, Frontend, INTER_MS, NfsLoop, PROXY, RISE } from "./lib/frontend";
 import { DOWN, UP } from "./lib/haproxy";
-import { until } from "./lib/sh";
+import { until } from "../lib/sh";
 import { startedOn, type Status } from "./lib/status";
 
 /**

@@ -5,7 +5,7 @@ import { note } from "./lib/config";
 import { CLIENT, NfsLoop } from "./lib/frontend";
 import { Host } from "./lib/host";
 import type { Node } from "./lib/node";
-import { until } from "./lib/sh";
+import { until } from "../lib/sh";
 import { startedOn, type Status } from "./lib/status";
 
 /**

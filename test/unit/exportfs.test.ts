@@ -1,10 +1,16 @@
-import { existsSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEtab } from "../../agents/exportfs/etab";
-import { exportBlock, translateOptions } from "../../agents/exportfs/ganesha-block";
+import { exportBlock, translateOptions } from "../../agents/exportfs/ganesha/block";
 import { exportfs } from "../../agents/exportfs/index";
-import { exportNames, heldPaths, specOf } from "../../agents/exportfs/kernel";
+import { parseEtab } from "../../agents/exportfs/kernel/etab";
+import { specOf } from "../../agents/exportfs/kernel/exportfs";
+import { exportNames, heldPaths } from "../../agents/exportfs/kernel/stop";
+import { kernelValidate } from "../../agents/exportfs/kernel/validate";
+import type { ExCtx } from "../../agents/exportfs/params";
 import { parseState } from "../../agents/exportfs/state";
+import { OcfError } from "../../src/ocf/codes";
 import { runAgent } from "../../src/ocf/runtime";
 
 const capture = () => {
@@ -34,12 +40,40 @@ describe("exportfs parameters", () => {
     expect(await runAgent(exportfs, ["validate-all"], env(hb), capture())).toBe(0);
     expect(await runAgent(exportfs, ["stop"], env({ ...ok, directory: "rel" }), capture())).toBe(0);
   });
-  it("kernel server: 5 exactly when exportfs is not installed", async () => {
+  it("kernel server: 5 exactly when exportfs is not installed (looked for below an injected root)", () => {
+    const root = mkdtempSync(join(tmpdir(), "hanfs-root-"));
+    try {
+      const ctx = {} as ExCtx;
+      let err: unknown;
+      try {
+        kernelValidate(ctx, root);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(OcfError);
+      expect(err).toMatchObject({ code: 5, message: "exportfs is not installed (package nfs-kernel-server)" });
+      mkdirSync(join(root, "usr/sbin"), { recursive: true });
+      writeFileSync(join(root, "usr/sbin/exportfs"), "");
+      chmodSync(join(root, "usr/sbin/exportfs"), 0o755);
+      expect(kernelValidate(ctx, root)).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+  it("ganesha server: validate-all checks the Export_Id a numeric fsid gives", async () => {
     const io = capture();
-    const code = await runAgent(exportfs, ["validate-all"], env({ ...ok, server: "kernel" }), io);
-    const installed = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].some((d) => existsSync(`${d}/exportfs`));
-    expect(code).toBe(installed ? 0 : 5);
-    if (!installed) expect(io.e).toMatch(/exportfs is not installed \(package nfs-kernel-server\)/);
+    expect(await runAgent(exportfs, ["validate-all"], env({ ...ok, fsid: "70000" }), io)).toBe(6);
+    expect(io.e).toMatch(/fsid 70000 cannot be a ganesha Export_Id/);
+    expect(await runAgent(exportfs, ["validate-all"], env({ ...ok, fsid: "7" }), capture())).toBe(0);
+  });
+  it("several directories: one numeric fsid each, no pseudo path (6, and stop still 0)", async () => {
+    const two = { ...ok, directory: "/srv/a /srv/b" };
+    for (const [p, why] of [[{ fsid: "root" }, /cannot be shared by 2 directories/], [{ pseudo: "/x" }, /pseudo works with a single directory only/]] as const) {
+      const io = capture();
+      expect(await runAgent(exportfs, ["validate-all"], env({ ...two, ...p }), io)).toBe(6);
+      expect(io.e).toMatch(why);
+      expect(await runAgent(exportfs, ["stop"], env({ ...two, ...p }), capture())).toBe(0);
+    }
   });
 });
 

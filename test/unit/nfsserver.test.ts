@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, lutimesSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ganeshaConfig } from "../../agents/nfsserver/ganesha/config";
-import { rebuildExports, withExportsLock } from "../../agents/nfsserver/ganesha/exports";
-import { ganeshaPaths } from "../../agents/nfsserver/ganesha/paths";
 import { nfsserver } from "../../agents/nfsserver/index";
+import { withExportsLock } from "../../src/nfs/exports-lock";
+import { ganeshaPaths, rebuildExports } from "../../src/nfs/ganesha";
+import { Deadline } from "../../src/ocf/deadline";
 import { boundMounts } from "../../agents/nfsserver/kernel/infodir";
 import { parseMountinfo } from "../../src/os/mountinfo";
 import { runAgent } from "../../src/ocf/runtime";
@@ -81,29 +83,51 @@ describe("generated ganesha configuration", () => {
 });
 
 describe("exports lock", () => {
-  const poll = async (f: () => true | undefined, ms = 300) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      if (f()) return true as const;
-      if (Date.now() > end) return undefined;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  it("serialises, gives up at the caller's deadline, takes over a stale lock", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "hanfs-u-"));
-    const p = ganeshaPaths(dir);
+  const lockOf = (dir: string) => join(dir, "exports.lock");
+  it("serialises and releases", async () => {
+    const p = ganeshaPaths(mkdtempSync(join(tmpdir(), "hanfs-u-")));
     const order: string[] = [];
-    await withExportsLock(p, poll, () => order.push("a"));
-    expect(existsSync(join(dir, "exports.lock"))).toBe(false); // released
-    mkdirSync(join(dir, "exports.lock"));
-    await expect(withExportsLock(p, (f) => poll(f, 100), () => order.push("b"))).rejects.toThrow(/held by another agent/);
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(join(dir, "exports.lock"), old, old);
-    await withExportsLock(p, poll, () => order.push("c"));
-    expect(order).toEqual(["a", "c"]);
+    await Promise.all([
+      withExportsLock(p, Deadline.within(2000), async () => order.push("a")),
+      withExportsLock(p, Deadline.within(2000), () => order.push("b")),
+    ]);
+    expect(order.sort()).toEqual(["a", "b"]);
+    expect(existsSync(lockOf(p.runDir))).toBe(false);
+  });
+  it("waits for a live holder until the caller's deadline, however old its lock", async () => {
+    const p = ganeshaPaths(mkdtempSync(join(tmpdir(), "hanfs-u-")));
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const start = readFileSync(`/proc/${holder.pid}/stat`, "utf8").split(") ")[1].split(" ")[19];
+      symlinkSync(`${holder.pid}:${start}`, lockOf(p.runDir));
+      const old = new Date(Date.now() - 3600_000);
+      lutimesSync(lockOf(p.runDir), old, old);
+      const t0 = Date.now();
+      await expect(withExportsLock(p, Deadline.within(300), () => "mine")).rejects.toThrow(/held by another agent/);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      expect(readlinkSync(lockOf(p.runDir))).toBe(`${holder.pid}:${start}`); // not taken, not removed
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+  it("takes over the lock of a holder that is gone, and a release never throws", async () => {
+    const p = ganeshaPaths(mkdtempSync(join(tmpdir(), "hanfs-u-")));
+    symlinkSync("999999999:1", lockOf(p.runDir)); // no such process
+    expect(await withExportsLock(p, Deadline.within(1000), () => "mine")).toBe("mine");
+    expect(existsSync(lockOf(p.runDir))).toBe(false);
+    // fn removed the lock itself: the release must not throw
+    expect(await withExportsLock(p, Deadline.within(1000), () => rmSyncQuiet(lockOf(p.runDir)))).toBe(true);
   });
 });
 
+const rmSyncQuiet = (f: string) => {
+  try {
+    unlinkSync(f);
+  } catch {
+    /* gone */
+  }
+  return true;
+};
 
 describe("the info dir bind, found by the canonical /var/lib/nfs and the shared fs's device", () => {
   // /var/lib/nfs reached through a symlink to /data/nfs: mountinfo shows only /data/nfs

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_NAMES } from "../../agents/index";
 import { PROGRAM_NAMES } from "../../src/programs/index";
+import { reachableFrom } from "../lib/import-graph";
 
 /**
  * Start-up cost is the product's hot path (a monitor every few seconds on every node, a haproxy
@@ -59,34 +60,9 @@ describe("start-up cost of one invocation (bundled, traced)", () => {
   });
 });
 
-/** Relative imports reachable from `file` (static and dynamic), transitively. */
-function importGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const src = readFileSync(file, "utf8");
-  for (const m of src.matchAll(/(?:from|import\()\s*"([^"]+)"/g)) {
-    const spec = m[1];
-    if (!spec.startsWith(".")) {
-      seen.add(spec);
-      continue;
-    }
-    const base = resolve(dirname(file), spec);
-    const cand = [`${base}.ts`, join(base, "index.ts")].find((p) => {
-      try {
-        readFileSync(p);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (cand) importGraph(cand, seen);
-  }
-  return seen;
-}
-
 describe("haproxy-check start-up cost", () => {
   it("imports neither commander nor execa (directly or transitively)", () => {
-    const g = [...importGraph(join(root, "src/haproxy/check.ts"))];
+    const g = [...reachableFrom(join(root, "src/haproxy/check.ts"))];
     expect(g).toContain(join(root, "src/rpc/client.ts")); // the walk works
     expect(g.filter((x) => /commander|execa/.test(x))).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { labProcesses } from "../lab/lib/leftovers";
 import { Switch } from "../lab/lib/net";
 import { reapStale, Run, running, sameProc, type Proc } from "../lab/lib/run";
-import { PATH, until } from "../lab/lib/sh";
+import { PATH, until } from "../lib/sh";
 import { ensureImage } from "./lib/image";
 import { say, VmLab } from "./lib/lab";
 import { Vm } from "./lib/vm";

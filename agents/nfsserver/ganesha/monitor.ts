@@ -1,8 +1,9 @@
+import { ganeshaPid } from "../../../src/nfs/ganesha";
 import { OCF, fail } from "../../../src/ocf/codes";
-import type { NfsCtx } from "../common";
+import { stateText } from "../../../src/os/procs";
+import type { NfsCtx } from "../params";
 import { mountRegistered, nfsAnswers } from "../probe";
 import { pathsOf } from "./paths";
-import { ganeshaPid, stateText } from "./process";
 
 /** Pid file + /proc, then RPC NULL: no fork. */
 export async function ganeshaMonitor(ctx: NfsCtx): Promise<number> {

@@ -1,26 +1,39 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { withExportsLock } from "../../../src/nfs/exports-lock";
+import { ganeshaPid, rebuildExports } from "../../../src/nfs/ganesha";
+import { PROBE_HOST } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
+import { onDisk } from "../../../src/ocf/paths";
 import { describe, run } from "../../../src/os/exec";
-import { signal } from "../../../src/os/procs";
+import { readText, writeAtomic } from "../../../src/os/files";
+import { signal, stateText } from "../../../src/os/procs";
 import { nfs4Compound } from "../../../src/rpc/index";
-import { PROBE_HOST, serverScope, type NfsCtx } from "../common";
+import { requireInfodir, serverScope } from "../common";
+import type { NfsCtx } from "../params";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
 import { ganeshaConfig } from "./config";
-import { rebuildExports, withExportsLock, writeAtomic } from "./exports";
 import { pathsOf, pluginsDir } from "./paths";
-import { ganeshaPid, stateText } from "./process";
 import { ganeshaValidate } from "./validate";
+
+/** A node-local file operation (ganesha_run_dir) that fails with a reason instead of a crash. */
+function local<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    return fail(OCF.ERR_GENERIC, `${what}: ${(e as Error).message}`);
+  }
+}
 
 export async function ganeshaStart(ctx: NfsCtx): Promise<number> {
   ganeshaValidate(ctx);
   const p = ctx.params;
   const paths = pathsOf(ctx);
-  if (p.nfs_shared_infodir && !existsSync(p.nfs_shared_infodir))
-    fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${p.nfs_shared_infodir} does not exist here (is the shared filesystem mounted?)`);
-  mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
-  mkdirSync(paths.recoveryRoot, { recursive: true, mode: 0o755 });
-  await withExportsLock(paths, (f) => ctx.deadline.until(f, 20), () => rebuildExports(paths)).catch((e) => fail(OCF.ERR_GENERIC, (e as Error).message));
+  await requireInfodir(ctx);
+  local(`cannot create ganesha_run_dir ${paths.runDir}`, () => mkdirSync(paths.runDir, { recursive: true, mode: 0o755 }));
+  // the recovery records live on the shared disk
+  await onDisk(ctx, ctx.deadline.remaining() / 2).makeDirs([paths.recoveryRoot]);
+  await withExportsLock(paths, ctx.deadline, () => rebuildExports(paths)).catch((e) => fail(OCF.ERR_GENERIC, (e as Error).message));
   const conf = ganeshaConfig({
     instance: ctx.instance,
     v3: !p.nfsv4_only,
@@ -43,8 +56,10 @@ export async function ganeshaStart(ctx: NfsCtx): Promise<number> {
     ctx.log.info(`ganesha already running (pid ${running})`);
     return OCF.SUCCESS;
   }
-  writeAtomic(paths.conf, conf);
-  rmSync(paths.pidFile, { force: true });
+  local(`cannot write ${paths.conf}`, () => {
+    writeAtomic(paths.conf, conf);
+    rmSync(paths.pidFile, { force: true });
+  });
   if (!p.nfsv4_only) await ensureRpcbind(ctx, () => startRpcbindDirect(ctx));
 
   // ganesha.nfsd forks into the background; the parent's exit only says the config parsed.
@@ -72,12 +87,4 @@ async function serverLease(ctx: NfsCtx): Promise<number | undefined> {
   if (r.ok && r.status === 0) return r.attrs?.lease_time;
   ctx.log.debug(`lease check: ${r.ok ? r.statusName : r.message}`);
   return undefined;
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
 }

@@ -1,9 +1,9 @@
-import { rmSync } from "node:fs";
+import { ganeshaPid } from "../../../src/nfs/ganesha";
 import { OCF, fail } from "../../../src/ocf/codes";
-import { alive, signal } from "../../../src/os/procs";
-import type { NfsCtx } from "../common";
+import { removeFile } from "../../../src/os/files";
+import { alive, signal, stateText } from "../../../src/os/procs";
+import type { NfsCtx } from "../params";
 import { pathsOf } from "./paths";
-import { ganeshaPid, stateText } from "./process";
 
 /**
  * SIGTERM (ganesha shuts down in ~20 ms), SIGKILL after half the remaining time. A stopped
@@ -14,7 +14,7 @@ export async function ganeshaStop(ctx: NfsCtx): Promise<number> {
   const paths = pathsOf(ctx);
   const pid = ganeshaPid(paths);
   if (pid === undefined) {
-    rmSync(paths.pidFile, { force: true });
+    removeFile(paths.pidFile);
     return OCF.SUCCESS;
   }
   signal(pid, "SIGTERM");
@@ -25,7 +25,7 @@ export async function ganeshaStop(ctx: NfsCtx): Promise<number> {
     signal(pid, "SIGKILL");
     if (!(await ctx.deadline.until(gone, 20))) fail(OCF.ERR_GENERIC, `ganesha (pid ${pid}, ${stateText(pid)}) survived SIGKILL until the stop deadline`);
   }
-  rmSync(paths.pidFile, { force: true });
+  removeFile(paths.pidFile);
   ctx.log.info(`ganesha (pid ${pid}) stopped`);
   return OCF.SUCCESS;
 }

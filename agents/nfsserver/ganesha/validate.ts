@@ -1,6 +1,6 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { OCF, fail } from "../../../src/ocf/codes";
-import type { NfsCtx } from "../common";
+import type { NfsCtx } from "../params";
 import { pluginsDir } from "./paths";
 
 /** Node checks: the program and its VFS plugin are installed. */
@@ -8,6 +8,7 @@ export function ganeshaValidate(ctx: NfsCtx): number {
   const bin = ctx.params.ganesha_binary;
   try {
     accessSync(bin, constants.X_OK);
+    if (!statSync(bin).isFile()) throw new Error("not a file");
   } catch {
     fail(OCF.ERR_INSTALLED, `${bin} is not installed or not executable (package nfs-ganesha)`);
   }

@@ -1,8 +1,9 @@
 import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run } from "../../../src/os/exec";
+import { which } from "../../../src/os/files";
 import { alive, findByComm, signal } from "../../../src/os/procs";
-import type { NfsCtx } from "../common";
-import { which } from "./paths";
+import type { NfsCtx, NfsParams } from "../params";
+import type { ParamValues } from "../../../src/ocf/declare";
 
 /** A helper daemon of the kernel server: its process name, systemd unit and direct command line. */
 export interface Daemon {
@@ -13,10 +14,8 @@ export interface Daemon {
   optional?: boolean;
 }
 
-/** Start order; stop runs the reverse after nfsd (nfsdcld and statd hold /var/lib/nfs open). */
-export function helpers(ctx: NfsCtx): Daemon[] {
-  const p = ctx.params;
-  const v3 = !p.nfsv4_only;
+/** Start order; stop runs the reverse after nfsd (nfsdcld and statd hold /var/lib/nfs open). `v3`: with statd. */
+export function helpers(p: ParamValues<NfsParams>, v3 = !p.nfsv4_only): Daemon[] {
   const port = (flag: string, n: number) => (n ? [flag, String(n)] : []);
   return [
     ...(v3 ? [{ comm: "rpc.statd", unit: "rpc-statd.service", argv: ["rpc.statd", "--no-notify", ...port("-p", p.statd_port), ...port("-o", p.statd_outgoing_port)] }] : []),
@@ -28,7 +27,7 @@ export function helpers(ctx: NfsCtx): Daemon[] {
 }
 
 /** The daemons this node runs: optional ones only when installed. */
-export const present = (ctx: NfsCtx) => helpers(ctx).filter((d) => !d.optional || which(d.argv[0]));
+export const present = (ctx: NfsCtx) => helpers(ctx.params).filter((d) => !d.optional || which(d.argv[0]));
 
 export async function runStep(ctx: NfsCtx, argv: string[], what: string, limitMs = 15_000) {
   const r = await run(argv, { timeoutMs: ctx.deadline.cap(limitMs) });

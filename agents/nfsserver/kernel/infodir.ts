@@ -1,32 +1,95 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { OCF, fail } from "../../../src/ocf/codes";
+import { VARLIB } from "../../../src/nfs/server";
+import { OCF, OcfError, fail } from "../../../src/ocf/codes";
+import { kernelPath, onDisk } from "../../../src/ocf/paths";
 import { describe, run } from "../../../src/os/exec";
-import { kernelPath } from "../../../src/ocf/paths";
+import { kernelFilesystems } from "../../../src/os/fstypes";
 import { crypto } from "../../../src/os/lazy";
-import { devString, isBelow, readMounts, topMountAt, type Mount } from "../../../src/os/mountinfo";
-import type { NfsCtx } from "../common";
-import { VARLIB, uidOf } from "./paths";
+import { isBelow, originOf, readMounts, topMountAt, type Mount } from "../../../src/os/mountinfo";
+import type { NfsCtx } from "../params";
+import { uidOf } from "./paths";
 
-/** /var/lib/nfs shows the shared info dir (same inode), i.e. our bind mount is in place. */
-export function infodirBound(infodir: string): boolean {
+/*
+ * The shared info dir may sit on storage that hangs (the HA case: the disk went away under us).
+ * Nothing here calls the filesystem in-process: the mount table answers where it can, and what it
+ * cannot answer is asked of a bounded child (src/os/slowfs.ts), so every action keeps its deadline.
+ */
+
+/** A symlink among /var, /var/lib, /var/lib/nfs (lstat: the node's own disk while nothing is mounted there). */
+function hasSymlink(path: string): boolean {
+  let p = "";
+  for (const c of path.split("/").filter(Boolean)) {
+    p += `/${c}`;
+    try {
+      if (lstatSync(p).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * /var/lib/nfs as the kernel reaches it (mountinfo shows only that path). A mount point there is
+ * canonical already; otherwise it is looked up only when a symlink is on the way.
+ */
+async function varlibPath(ctx: NfsCtx, all: Mount[]): Promise<string> {
+  if (topMountAt(all, VARLIB) || !hasSymlink(VARLIB)) return VARLIB;
+  return kernelPath(ctx, VARLIB, all);
+}
+
+/**
+ * The filesystem ("major:minor") the info dir is on, when something is mounted on /var/lib/nfs at
+ * all. When the mount table's paths disagree (a symlink on the way, or not our bind) the disk is
+ * asked; if it does not answer, the mount there is left alone: its path does not lead to the info
+ * dir, and Filesystem's stop removes every mount of the shared device anyway.
+ */
+async function infodirDev(ctx: NfsCtx, dir: string, varlib: string, all: Mount[]): Promise<string | undefined> {
+  const top = topMountAt(all, varlib);
+  if (!top) return undefined;
+  const o = originOf(all, dir);
+  if (o && o.dev === top.dev) return o.dev;
   try {
-    const a = statSync(infodir);
-    const b = statSync(VARLIB);
-    return a.dev === b.dev && a.ino === b.ino;
-  } catch {
-    return false;
+    return (await onDisk(ctx, ctx.deadline.remaining() / 2).statPath(dir))?.dev;
+  } catch (e) {
+    if (!(e instanceof OcfError)) throw e;
+    ctx.log.warn(`${e.message}; leaving ${varlib} (${top.source}, ${top.fstype}) alone: it is not the info dir by its path`);
+    return undefined;
   }
 }
 
+/**
+ * Is /var/lib/nfs our bind of the shared info dir? By the mount table when its paths say so (no
+ * filesystem call: every monitor of a running server); else a bounded stat of both, which fails
+ * the action with the reason when the storage does not answer.
+ */
+export async function infodirBound(ctx: NfsCtx, dir: string, all = readMounts()): Promise<boolean> {
+  const varlib = await varlibPath(ctx, all);
+  const top = topMountAt(all, varlib);
+  if (!top) return false;
+  const o = originOf(all, dir);
+  if (o && o.dev === top.dev && o.root === top.root) return true;
+  const { found } = await onDisk(ctx, ctx.deadline.remaining() / 2).statPaths([dir, varlib]);
+  const [a, b] = [found.get(dir), found.get(varlib)];
+  return !!a && !!b && a.dev === b.dev && a.ino === b.ino;
+}
+
+const DIRS = ["v4recovery", "nfsdcld", "statd", "statd/sm", "statd/sm.bak", "rpc_pipefs"];
+const FILES = ["etab", "xtab", "rmtab"];
+
 /** What nfsd, statd, mountd and nfsdcld expect in /var/lib/nfs, created on the shared disk once. */
-export function prepareInfodir(dir: string) {
-  for (const d of ["v4recovery", "nfsdcld", "statd/sm", "statd/sm.bak", "rpc_pipefs"]) mkdirSync(join(dir, d), { recursive: true });
-  for (const f of ["etab", "xtab", "rmtab"]) if (!existsSync(join(dir, f))) writeFileSync(join(dir, f), "");
+export async function prepareInfodir(ctx: NfsCtx, dir: string) {
+  const disk = onDisk(ctx);
+  const want = [...DIRS, ...FILES, "statd/state"].map((x) => join(dir, x));
+  const { found } = await disk.statPaths(want);
+  const missingDirs = DIRS.map((d) => join(dir, d)).filter((p) => !found.has(p));
+  if (missingDirs.length) await disk.makeDirs(missingDirs);
+  for (const f of FILES.map((x) => join(dir, x)).filter((p) => !found.has(p))) await disk.createFile(f, "");
   // statd's NSM state number: must exist and survive failover (clients compare it)
-  if (!existsSync(join(dir, "statd/state"))) writeFileSync(join(dir, "statd/state"), crypto().randomBytes(4));
+  if (!found.has(join(dir, "statd/state"))) await disk.createFile(join(dir, "statd/state"), crypto().randomBytes(4));
   const statd = uidOf("statd");
-  if (statd !== undefined) for (const d of ["statd", "statd/sm", "statd/sm.bak", "statd/state"]) chownSync(join(dir, d), statd, -1);
+  if (statd !== undefined) await disk.chownPaths(statd, ["statd", "statd/sm", "statd/sm.bak", "statd/state"].map((x) => join(dir, x)));
 }
 
 async function mount(ctx: NfsCtx, argv: string[], what: string) {
@@ -34,21 +97,10 @@ async function mount(ctx: NfsCtx, argv: string[], what: string) {
   if (r.code !== 0) fail(OCF.ERR_GENERIC, `${what}: ${describe(argv, r)}`);
 }
 
-const hasFs = (type: string) => {
-  try {
-    return readFileSync("/proc/filesystems", "utf8").split("\n").some((l: string) => l.split("\t").pop() === type);
-  } catch {
-    return false;
-  }
-};
 /** Mounts at `path` (its canonical form, as mountinfo prints it). */
 const mountedAt = (all: Mount[], path: string) => all.filter((m) => m.mountpoint === path);
 
-/**
- * /var/lib/nfs and rpcpipefs_dir the way the kernel reaches them: either may lie behind a symlink,
- * and mountinfo shows only the canonical path. Both are mount points when in use: no lookup then.
- */
-const kernelVarlib = (ctx: NfsCtx, all = readMounts()) => kernelPath(ctx, VARLIB, all);
+/** rpcpipefs_dir the way the kernel reaches it (it may lie behind a symlink); a mount point needs no lookup. */
 const kernelPipefs = (ctx: NfsCtx, all = readMounts()) => kernelPath(ctx, ctx.params.rpcpipefs_dir, all);
 
 /**
@@ -56,21 +108,23 @@ const kernelPipefs = (ctx: NfsCtx, all = readMounts()) => kernelPath(ctx, ctx.pa
  * would hide it and idmapd/gssd would lose their pipes, RA#1300), mount it again on top.
  */
 export async function bindInfodir(ctx: NfsCtx, dir: string) {
-  if (infodirBound(dir)) return;
   const all = readMounts();
-  const varlib = await kernelVarlib(ctx, all);
+  if (await infodirBound(ctx, dir, all)) return;
+  const varlib = await varlibPath(ctx, all);
   const pipefs = await kernelPipefs(ctx, all);
-  if (isBelow(pipefs, varlib)) for (const _ of mountedAt(all, pipefs)) await mount(ctx, ["umount", pipefs], `unmount of ${pipefs}`);
+  // -c: mountinfo's paths are canonical, and umount's own lookup of them would hang on a hung disk
+  if (isBelow(pipefs, varlib)) for (const _ of mountedAt(all, pipefs)) await mount(ctx, ["umount", "-c", pipefs], `unmount of ${pipefs}`);
   await mount(ctx, ["mount", "--bind", dir, varlib], `bind mount of ${dir} on ${varlib}`);
   await mountPipefs(ctx);
 }
 
 export async function mountPipefs(ctx: NfsCtx) {
-  if (!hasFs("rpc_pipefs")) return ctx.log.warn("no rpc_pipefs in this kernel (sunrpc not loaded): rpc.idmapd and rpc.gssd cannot run");
+  if (!kernelFilesystems().has("rpc_pipefs")) return ctx.log.warn("no rpc_pipefs in this kernel (sunrpc not loaded): rpc.idmapd and rpc.gssd cannot run");
   const all = readMounts();
   const pipefs = await kernelPipefs(ctx, all);
   if (topMountAt(all, pipefs)?.fstype === "rpc_pipefs") return;
-  mkdirSync(pipefs, { recursive: true });
+  // below /var/lib/nfs, i.e. on the shared disk once it is bound
+  await onDisk(ctx).makeDirs([pipefs]);
   await mount(ctx, ["mount", "-t", "rpc_pipefs", "sunrpc", pipefs], `mount of rpc_pipefs on ${pipefs}`);
 }
 
@@ -89,31 +143,23 @@ export function boundMounts(all: Mount[], varlib: string, dev: string | undefine
   return all.filter((m) => ids.has(m.id)).reverse(); // children were mounted later: undo them first
 }
 
-function ourMounts(dir: string, varlib: string) {
-  let dev: string | undefined;
-  try {
-    dev = devString(statSync(dir).dev); // follows a symlinked info dir to the filesystem it is on
-  } catch {
-    return [];
-  }
-  return boundMounts(readMounts(), varlib, dev);
-}
-
 /**
  * Unmount our rpc_pipefs and the bind so no mount holds the data filesystem (a leftover bind
  * keeps a DRBD device open: demote fails). Mounts that were there before ours are left alone.
  */
 export async function unbindInfodir(ctx: NfsCtx, dir: string): Promise<string | undefined> {
-  const varlib = await kernelVarlib(ctx);
+  const all = readMounts();
+  const varlib = await varlibPath(ctx, all);
+  const dev = await infodirDev(ctx, dir, varlib, all);
   let last = "";
   await ctx.deadline.until(async () => {
-    const left = ourMounts(dir, varlib);
+    const left = boundMounts(readMounts(), varlib, dev);
     if (!left.length) return true;
-    const argv = ["umount", left[0].mountpoint];
+    const argv = ["umount", "-c", left[0].mountpoint];
     const r = await run(argv, { timeoutMs: ctx.deadline.cap(10_000) });
     if (r.code !== 0) last = describe(argv, r);
     return undefined;
   }, 200);
-  const left = ourMounts(dir, varlib);
+  const left = boundMounts(readMounts(), varlib, dev);
   return left.length ? `${left.map((m) => m.mountpoint).join(", ")} still mounted at the stop deadline${last ? ` (${last})` : ""}` : undefined;
 }

@@ -1,14 +1,14 @@
+import { nfsdThreads } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
-import type { NfsCtx } from "../common";
+import type { NfsCtx } from "../params";
 import { mountRegistered, nfsAnswers } from "../probe";
 import { missingHelpers } from "./daemons";
 import { infodirBound } from "./infodir";
-import { nfsdThreads } from "./paths";
 
-/** /proc/fs/nfsd/threads, /proc for the helpers, RPC NULL: no fork, no systemctl, no rpcinfo. */
+/** /proc/fs/nfsd/threads, mountinfo, /proc for the helpers, RPC NULL: no fork, no systemctl, no rpcinfo. */
 export async function kernelMonitor(ctx: NfsCtx): Promise<number> {
   const info = ctx.params.nfs_shared_infodir;
-  const bound = !!info && infodirBound(info);
+  const bound = !!info && (await infodirBound(ctx, info));
   if (nfsdThreads() === 0) {
     if (bound) fail(OCF.ERR_GENERIC, "nfsd has no threads although /var/lib/nfs is bound to the shared info dir (crashed or stopped behind our back)");
     return OCF.NOT_RUNNING;

@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { readMounts } from "../../../src/os/mountinfo";
-import type { NfsCtx } from "../common";
-import { writeAtomic } from "../ganesha/exports";
+import { NFSD, nfsdThreads } from "../../../src/nfs/server";
+import { readNum, writeAtomic } from "../../../src/os/files";
+import type { NfsCtx } from "../params";
 import { runStep } from "./daemons";
-import { NFSD, NFS_CONF, nfsdThreads, readNum } from "./paths";
+import { NFS_CONF } from "./paths";
 
 /** /proc/fs/nfsd is the nfsd filesystem (modprobe nfsd; mount -t nfsd) before anything is written there. */
 export async function ensureNfsdFs(ctx: NfsCtx) {

@@ -1,27 +1,30 @@
-import { existsSync, mkdirSync, readlinkSync } from "node:fs";
+import { mkdirSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
+import { nfsdThreads } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
-import { run, describe } from "../../../src/os/exec";
-import { childProcess } from "../../../src/os/lazy";
-import { nfsIps, serverScope, type NfsCtx } from "../common";
-import { writeAtomic } from "../ganesha/exports";
+import { describe, run, startHelper } from "../../../src/os/exec";
+import { which, writeAtomic } from "../../../src/os/files";
+import { nfsIps, requireInfodir, serverScope } from "../common";
+import type { NfsCtx } from "../params";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
 import { missingHelpers, present, runStep, startDirect, systemctl } from "./daemons";
 import { bindInfodir, infodirBound, mountPipefs, prepareInfodir } from "./infodir";
 import { ensureNfsdFs, writeNfsConf, writeTunables } from "./nfsdfs";
-import { SCOPE_DROPIN, nfsdThreads, systemdRuns, which } from "./paths";
+import { SCOPE_DROPIN, systemdRuns } from "./paths";
 import { stopServices } from "./stop";
 import { kernelValidate } from "./validate";
 
 /**
  * Run argv (rpc.nfsd) in a UTS namespace whose host name is the scope: the kernel takes the NFSv4
  * server scope from it (RA#1644). A placeholder holds the namespace while `hostname` and argv enter
- * it with nsenter: no shell.
+ * it with nsenter: no shell. The placeholder sleeps no longer than our deadline and dies with us
+ * (parent-death signal), so even a SIGKILLed agent leaves nothing behind for long.
  */
 async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: string) {
-  const holder = childProcess().spawn("unshare", ["--uts", "--", "sleep", "120"], { stdio: "ignore", env: { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin" } });
-  holder.on("error", () => {});
+  const secs = String(Math.ceil(ctx.deadline.remaining() / 1000) + 1);
+  const pdeath = which("setpriv") ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
+  const holder = startHelper([...pdeath, "unshare", "--uts", "--", "sleep", secs], { PATH: process.env.PATH || "/usr/sbin:/usr/bin:/sbin:/bin" });
   try {
     const mine = readlinkSync("/proc/self/ns/uts");
     const pid = holder.pid;
@@ -36,7 +39,7 @@ async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: stri
     await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", "hostname", scope], "setting the server scope");
     await runStep(ctx, ["nsenter", "-t", String(ready), "-u", "--", ...argv], what);
   } finally {
-    holder.kill("SIGKILL");
+    holder.kill();
   }
 }
 
@@ -52,8 +55,8 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
   const p = ctx.params;
   const sd = systemdRuns();
   const info = p.nfs_shared_infodir;
-  if (info && !existsSync(info)) fail(OCF.ERR_GENERIC, `nfs_shared_infodir ${info} does not exist here (is the shared filesystem mounted?)`);
-  if (nfsdThreads() > 0 && (!info || infodirBound(info)) && !missingHelpers(ctx).length && !(await nfsAnswers(ctx))) {
+  await requireInfodir(ctx);
+  if (nfsdThreads() > 0 && (!info || (await infodirBound(ctx, info))) && !missingHelpers(ctx).length && !(await nfsAnswers(ctx))) {
     ctx.log.info("the NFS server is already running");
     return OCF.SUCCESS;
   }
@@ -64,9 +67,9 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
     await systemctl(ctx, "daemon-reload", []);
   }
   if (info) {
-    prepareInfodir(info);
+    await prepareInfodir(ctx, info);
     // nfsd, nfsdcld, statd & co. keep the node's own /var/lib/nfs open: they restart on the shared one
-    if (!infodirBound(info)) await stopServices(ctx);
+    if (!(await infodirBound(ctx, info))) await stopServices(ctx);
     await bindInfodir(ctx, info);
   } else await mountPipefs(ctx);
 

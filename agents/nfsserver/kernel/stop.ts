@@ -1,9 +1,10 @@
+import { nfsdThreads } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
-import { run } from "../../../src/os/exec";
-import type { NfsCtx } from "../common";
+import { describe, run } from "../../../src/os/exec";
+import type { NfsCtx } from "../params";
 import { helpers, runStep, stopDirect } from "./daemons";
 import { mountPipefs, unbindInfodir } from "./infodir";
-import { nfsdThreads, systemdRuns } from "./paths";
+import { systemdRuns } from "./paths";
 
 /** Stop order the real kernel needs: nfsd, then nfsdcld, statd, mountd, idmapd (they hold /var/lib/nfs). */
 const ORDER = ["nfsdcld", "rpc.statd", "rpc.mountd", "rpc.idmapd"];
@@ -14,8 +15,8 @@ export async function stopServices(ctx: NfsCtx) {
   else if (nfsdThreads() > 0) await runStep(ctx, ["rpc.nfsd", "0"], "rpc.nfsd 0");
   if (!(await ctx.deadline.until(() => (nfsdThreads() === 0 ? true : undefined), 50)))
     fail(OCF.ERR_GENERIC, `nfsd still has ${nfsdThreads()} threads at the stop deadline`);
-  // every helper, whatever nfsv4_only says now: a parameter change must not leave one holding the disk
-  const all = helpers({ ...ctx, params: { ...ctx.params, nfsv4_only: false } });
+  // every helper, statd too whatever nfsv4_only says now: a parameter change must not leave one holding the disk
+  const all = helpers(ctx.params, true);
   for (const comm of ORDER) {
     const d = all.find((x) => x.comm === comm)!;
     if (sd) await systemctlStop(ctx, d.unit);
@@ -26,8 +27,9 @@ export async function stopServices(ctx: NfsCtx) {
 
 /** `systemctl stop` of a unit this node does not have (exit 5) is a success. */
 async function systemctlStop(ctx: NfsCtx, unit: string) {
-  const r = await run(["systemctl", "stop", unit], { timeoutMs: ctx.deadline.cap(30_000) });
-  if (r.code !== 0 && r.code !== 5) await runStep(ctx, ["systemctl", "stop", unit], `systemctl stop ${unit}`);
+  const argv = ["systemctl", "stop", unit];
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(30_000) });
+  if (r.code !== 0 && r.code !== 5) fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, `systemctl stop ${unit} failed: ${describe(argv, r)}`);
 }
 
 export async function kernelStop(ctx: NfsCtx): Promise<number> {

@@ -1,7 +1,8 @@
 import { OCF, fail } from "../../../src/ocf/codes";
-import type { NfsCtx } from "../common";
+import { which } from "../../../src/os/files";
+import type { NfsCtx } from "../params";
 import { present } from "./daemons";
-import { systemdRuns, which } from "./paths";
+import { systemdRuns } from "./paths";
 
 /** The programs the kernel backend runs are installed (nfs-kernel-server, rpcbind). */
 export function kernelValidate(ctx: NfsCtx): number {

@@ -4,7 +4,7 @@ import { makeNodeDirs, newAuthkey, writeFenceAgent, type ClusterFiles } from "./
 import { Switch } from "./net";
 import { LAB_DIR, Node } from "./node";
 import { Run } from "./run";
-import { sh, until, type Result, type ShOpts } from "./sh";
+import { sh, until, type Result, type ShOpts } from "../../lib/sh";
 import { onlineNodes, parseStatus, waitForStatus, type Status } from "./status";
 import { SharedDisk } from "./storage";
 

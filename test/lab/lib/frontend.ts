@@ -5,7 +5,7 @@ import type { Cluster } from "./cluster";
 import { DOWN, Haproxy, StateWatch, UP } from "./haproxy";
 import { Host } from "./host";
 import type { Node } from "./node";
-import { until } from "./sh";
+import { until } from "../../lib/sh";
 
 /**
  * haproxy in front of a lab cluster's NFS servers, on a host of its own, and an NFS client host

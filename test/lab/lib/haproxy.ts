@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import type { Host } from "./host";
-import { until } from "./sh";
+import { until } from "../../lib/sh";
 
 /** srv_op_state values of `show servers state` */
 export const UP = 2;

@@ -1,20 +1,35 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { assertPrivateNet, type Switch } from "./net";
+import { PATH, sh, until, type Result, type ShOpts } from "../../lib/sh";
+import { assertPrivateNet, ipIn, type Switch } from "./net";
 import { running, type Run } from "./run";
-import { PATH, sh, until, type Result, type ShOpts } from "./sh";
+
+/** PID 1 of a machine's pid namespace must reap orphans (ganesha daemonizes), or they linger as zombies. */
+const REAPER = '$0 = "hanfs-box"; while (1) { sleep 1 if wait() < 0 }';
+
+export interface HostOpts {
+  /** switch port name (unique on that switch; at most 15 characters) */
+  port?: string;
+  /**
+   * A whole machine: pid and uts namespaces too, a reaper as PID 1, its own host name and a
+   * private /run. SIGKILL of PID 1 kills everything in it at once (down() is pulling the plug).
+   */
+  machine?: boolean;
+}
 
 /**
- * A plain machine on a lab switch (an haproxy host, an NFS client, a bare ganesha server): a sleeping
- * holder in fresh network + mount namespaces (private propagation), plugged into the switch. Not a
- * cluster node: no pid namespace, no init; everything started in it is a host process tracked by
- * the run (PID + start time), so the run's teardown kills it and the mounts die with the namespace.
- * Nothing is ever linked to the host's network namespace, and the host's files are never written:
- * /etc, /usr/lib and /run are changed only by overlays/tmpfs inside the host's mount namespace.
+ * A plain machine on a lab switch (an haproxy host, an NFS client, a bare ganesha server, an NFS
+ * server node of the integration tests): a holder in fresh network + mount namespaces (private
+ * propagation), plugged into the switch. Not a cluster node (node.ts boots Corosync/Pacemaker);
+ * everything started in it is tracked by the run (PID + start time), so the run's teardown kills it
+ * and the mounts die with the namespace. Nothing is ever linked to the host's network namespace,
+ * and the host's files are never written: /etc, /usr/lib and /run are changed only by
+ * overlays/tmpfs inside the host's mount namespace.
  */
 export class Host {
   pid = 0;
+  readonly port: string;
   private children: ChildProcess[] = [];
 
   constructor(
@@ -22,32 +37,50 @@ export class Host {
     readonly addr: string,
     private run: Run,
     private sw: Switch,
-    /** switch port name (unique on that switch; at most 15 characters) */
-    readonly port = `h-${name}`.slice(0, 15),
-  ) {}
+    private o: HostOpts = {},
+  ) {
+    this.port = o.port ?? `h-${name}`.slice(0, 15);
+  }
 
   async up(): Promise<this> {
-    const c = spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", "--net", "--mount", "--propagation", "private", "--", "sleep", "infinity"], { stdio: "ignore", detached: true, env: { PATH } });
+    const ns = this.o.machine ? ["--net", "--mount", "--uts", "--pid", "--fork", "--kill-child=KILL", "--mount-proc", "--propagation", "private"] : ["--net", "--mount", "--propagation", "private"];
+    const init = this.o.machine ? ["perl", "-e", REAPER] : ["sleep", "infinity"];
+    const c = spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", ...ns, "--", ...init], { stdio: "ignore", detached: true, env: { PATH } });
     this.children.push(c);
-    const pid = c.pid!;
-    await until(`${this.name} namespaces`, 5000, () => {
+    const holder = c.pid!;
+    // the process inside: the holder itself once unshare has exec'd sleep, or (machine) its forked PID 1
+    const inner = () => (this.o.machine ? Number(readFileSync(`/proc/${holder}/task/${holder}/children`, "utf8").trim().split(" ")[0]) : holder);
+    const pid = await until(`${this.name} namespaces`, 5000, () => {
       try {
-        assertPrivateNet(pid);
-        return readlinkSync(`/proc/${pid}/exe`).endsWith("/sleep") && readlinkSync(`/proc/${pid}/ns/mnt`) !== readlinkSync("/proc/self/ns/mnt");
+        const p = inner();
+        assertPrivateNet(p);
+        const ready = this.o.machine ? readFileSync(`/proc/${p}/cmdline`, "utf8").includes("hanfs-box") : readlinkSync(`/proc/${p}/exe`).endsWith("/sleep");
+        return ready && readlinkSync(`/proc/${p}/ns/mnt`) !== readlinkSync("/proc/self/ns/mnt") ? p : undefined;
       } catch {
-        return false;
+        return undefined;
       }
     }, 10);
-    this.run.track(pid, this.name);
+    this.run.track(holder, this.name);
+    if (pid !== holder) this.run.track(pid, `${this.name}-init`);
     this.pid = pid;
+    if (this.o.machine) {
+      await this.exec(["hostname", this.name]);
+      await this.tmpRun();
+    }
     await this.sw.plug(this.port, pid, this.addr);
     return this;
   }
 
-  /** Run argv in the host's network and mount namespaces, with a deadline (never through a shell). */
+  /** Run argv in the host's namespaces, with a deadline (never through a shell). */
   exec(argv: string[], o: ShOpts = {}): Promise<Result> {
     assertPrivateNet(this.pid);
-    return sh(["nsenter", "-t", String(this.pid), "-n", "-m", "--", ...argv], o);
+    const ns = this.o.machine ? ["-n", "-m", "-u", "-p", "--wd=/"] : ["-n", "-m"];
+    return sh(["nsenter", "-t", String(this.pid), ...ns, "--", ...argv], o);
+  }
+
+  /** `ip -batch` inside the host's network namespace. */
+  async ip(cmds: string[]) {
+    await ipIn(this.pid, cmds);
   }
 
   /** Start a long-running process in the host, output appended to `log`; returns its (tracked) PID. */

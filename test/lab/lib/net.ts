@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { Run, type Proc } from "./run";
-import { PATH, sh, until } from "./sh";
+import { PATH, sh, until } from "../../lib/sh";
 
 /** Refuse to touch a network namespace that is the host's own (the lab must never reach it). */
 export function assertPrivateNet(pid: number) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { addrOf, type NodeSpec } from "./files";
 import type { Switch } from "./net";
 import { running, sameProc, type Proc, type Run } from "./run";
-import { Fatal, PATH, sh, until, type Result, type ShOpts } from "./sh";
+import { Fatal, PATH, sh, until, type Result, type ShOpts } from "../../lib/sh";
 
 export const LAB_DIR = join(__dirname, "..");
 const BOOT = join(LAB_DIR, "node/boot.sh");

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { PATH } from "./sh";
+import { PATH } from "../../lib/sh";
 
 /** Every run lives in its own directory here; a crashed run is recognised by its dead owner. */
 export const LAB_ROOT = "/tmp/hanfs-lab";

@@ -2,7 +2,7 @@ import { closeSync, ftruncateSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Node } from "./node";
 import type { Run } from "./run";
-import { sh, until } from "./sh";
+import { sh, until } from "../../lib/sh";
 
 /**
  * Shared storage stand-in until DRBD lands: one loop device on a sparse file of the run. /dev is

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Node } from "./node";
-import { PATH } from "./sh";
+import { PATH } from "../../lib/sh";
 
 /** Write `kb` KiB of random data to `path` inside the node, flush it, return its sha256. */
 export async function writeRandom(node: Node, path: string, kb: number): Promise<string> {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { PATH, sh } from "../../lab/lib/sh";
+import { PATH, sh } from "../../lib/sh";
 import { cached, cacheRoot } from "./cache";
 
 export const GUEST_DIR = join(__dirname, "../guest");

@@ -4,7 +4,7 @@ import { snapshotHanfs } from "../../lab/lib/cluster";
 import { cibSeed, corosyncConf, newAuthkey, type ClusterFiles } from "../../lab/lib/files";
 import { Switch } from "../../lab/lib/net";
 import { Run } from "../../lab/lib/run";
-import type { Result } from "../../lab/lib/sh";
+import type { Result } from "../../lib/sh";
 import { onlineNodes, parseStatus, waitForStatus, type Status } from "../../lab/lib/status";
 import { FenceHost, type PowerSwitch } from "./fence";
 import { ensureImage, type Image } from "./image";

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { Result } from "../../lab/lib/sh";
+import type { Result } from "../../lib/sh";
 import { JsonLines, Queue } from "./jsonsock";
 
 /** Environment of every guest command (qemu-guest-agent would pass its own service environment). */
@@ -115,7 +115,7 @@ export class Qga {
       };
       pid = (await this.call("guest-exec", args, left(20_000))).pid;
     } catch (e) {
-      return fail({ code: null, stdout: "", stderr: (e as Error).message, timedOut: Date.now() >= hostEnd }, "guest-exec failed");
+      return fail({ code: null, stdout: "", stderr: (e as Error).message, timedOut: Date.now() >= hostEnd, ms: Date.now() - t0 }, "guest-exec failed");
     }
     let delay = 50;
     for (;;) {
@@ -124,7 +124,7 @@ export class Qga {
         st = await this.call("guest-exec-status", { pid }, left(10_000));
       } catch (e) {
         // the agent refused (e.g. it restarted and forgot the pid): nothing left to wait for
-        if (e instanceof QgaError) return fail({ code: null, stdout: "", stderr: e.message, timedOut: false }, "lost");
+        if (e instanceof QgaError) return fail({ code: null, stdout: "", stderr: e.message, timedOut: false, ms: Date.now() - t0 }, "lost");
         // unanswered: the guest is slow or gone; keep asking until the deadline
       }
       if (st?.exited) {
@@ -135,11 +135,12 @@ export class Qga {
           stderr: Buffer.from(st["err-data"] ?? "", "base64").toString("utf8"),
           // `timeout -s KILL` exits 137 when it had to kill
           timedOut: code === 137 && Date.now() - t0 >= timeoutMs - 100,
+          ms: Date.now() - t0,
         };
         return code === 0 ? r : fail(r, r.timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code}`);
       }
       if (Date.now() >= hostEnd) {
-        return fail({ code: null, stdout: "", stderr: `no exit reported within ${timeoutMs + HOST_SLACK_MS} ms`, timedOut: true }, `timed out after ${timeoutMs} ms (host deadline)`);
+        return fail({ code: null, stdout: "", stderr: `no exit reported within ${timeoutMs + HOST_SLACK_MS} ms`, timedOut: true, ms: Date.now() - t0 }, `timed out after ${timeoutMs} ms (host deadline)`);
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 1.5, 500);

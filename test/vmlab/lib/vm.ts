@@ -5,7 +5,7 @@ import { addrOf } from "../../lab/lib/files";
 import { spawnIn } from "../../lab/lib/host";
 import type { Switch } from "../../lab/lib/net";
 import { running, sameProc, type Proc, type Run } from "../../lab/lib/run";
-import { Fatal, sh, until, type Result } from "../../lab/lib/sh";
+import { Fatal, sh, until, type Result } from "../../lib/sh";
 import type { Image } from "./image";
 import { Qga, type ExecOpts } from "./qga";
 import { Qmp } from "./qmp";

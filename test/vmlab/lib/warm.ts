@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { sh } from "../../lab/lib/sh";
+import { sh } from "../../lib/sh";
 import { cacheRoot, publish, ready, touch } from "./cache";
 import type { Vm } from "./vm";
 

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
-import { unescapeOctal } from "../../src/os/mountinfo";
+import { ETAB } from "../../../src/nfs/server";
+import type { Disk } from "../../../src/ocf/paths";
+import { unescapeOctal } from "../../../src/os/mountinfo";
 
 export interface EtabEntry {
   dir: string;
@@ -17,12 +19,9 @@ export function parseEtab(text: string): EtabEntry[] {
   return out;
 }
 
-export function readEtab(file = "/var/lib/nfs/etab"): EtabEntry[] {
-  try {
-    return parseEtab(readFileSync(file, "utf8"));
-  } catch {
-    return [];
-  }
+/** etab lives in /var/lib/nfs, i.e. on the shared info dir once nfsserver bound it: read by a bounded child. */
+export async function readEtab(disk: Disk): Promise<EtabEntry[]> {
+  return parseEtab((await disk.readFileText(ETAB)) ?? "");
 }
 
 /** Kernel export cache (/proc/net/rpc/nfsd.export/content): paths the kernel still holds. */
