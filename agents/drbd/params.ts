@@ -10,7 +10,7 @@ export const params = {
     unique: true,
     check: resourceNameProblem,
     shortdesc: "DRBD resource name",
-    longdesc: "The name of the DRBD resource in the DRBD configuration (r0 in the seed tutorial). Characters: - % + . / 0-9 : = @ A-Z _ a-z, not starting with -.",
+    longdesc: "The name of the DRBD resource in the DRBD configuration (r0 in the seed tutorial). Characters: - % + . / 0-9 : = @ A-Z _ a-z, not starting with -; at most 127 (what DRBD itself allows).",
   }),
   drbdconf: str({
     default: "/etc/drbd.conf",

@@ -1,4 +1,5 @@
-import { NAME_CHARS } from "./validate";
+import { NAME_CHARS, nameProblem } from "./validate";
+import { clip } from "../text";
 
 /**
  * The environment DRBD gives its fence-peer / unfence-peer / after-resync-target handlers, validated.
@@ -42,9 +43,9 @@ type Env = Record<string, string | undefined>;
 
 export function readHandlerEnv(e: Env): EnvResult {
   const resource = e.DRBD_RESOURCE ?? "";
-  if (!NAME_CHARS.test(resource)) return bad(`DRBD_RESOURCE="${resource}" is not a DRBD resource name`);
+  if (nameProblem("DRBD_RESOURCE", resource)) return bad(`DRBD_RESOURCE="${clip(resource)}" is not a DRBD resource name`);
   const conf = e.DRBD_CONF;
-  if (conf !== undefined && !(conf.startsWith("/") && NAME_CHARS.test(conf))) return bad(`DRBD_CONF="${conf}" is not an absolute path`);
+  if (conf !== undefined && !(conf.startsWith("/") && NAME_CHARS.test(conf))) return bad(`DRBD_CONF="${clip(conf)}" is not an absolute path`);
   const minors = readMinors(e);
   if (typeof minors === "string") return bad(minors);
   const nine = e.UP_TO_DATE_NODES !== undefined || e.DRBD_PEER_NODE_ID !== undefined || e.DRBD_MY_NODE_ID !== undefined;
@@ -56,7 +57,7 @@ const bad = (reason: string): EnvResult => ({ ok: false, reason });
 function hosts(v: string | undefined, what: string): string[] | string {
   const hs = (v ?? "").trim().split(/\s+/).filter(Boolean);
   const wrong = hs.find((h) => !HOST.test(h));
-  return wrong === undefined ? hs : `${what}: "${wrong}" is not a host name`;
+  return wrong === undefined ? hs : `${what}: "${clip(wrong)}" is not a host name`;
 }
 
 /** 9's per-volume DRBD_MINOR_<n> (kernel), else DRBD_MINOR as drbdadm sets it ("0" or "0 1"). */
@@ -68,7 +69,7 @@ function readMinors(e: Env): number[] | string {
     .map((m) => e[m[0]] ?? "");
   const words = perVol.length ? perVol : (e.DRBD_MINOR ?? "").trim().split(/\s+/).filter(Boolean);
   const wrong = words.find((w) => !/^\d{1,7}$/.test(w));
-  return wrong === undefined ? words.map(Number) : `DRBD_MINOR: "${wrong}" is not a minor number`;
+  return wrong === undefined ? words.map(Number) : `DRBD_MINOR: "${clip(wrong)}" is not a minor number`;
 }
 
 function read84(e: Env, resource: string, conf: string | undefined, minors: number[]): EnvResult {
@@ -80,10 +81,10 @@ function read84(e: Env, resource: string, conf: string | undefined, minors: numb
 function read9(e: Env, resource: string, conf: string | undefined, minors: number[]): EnvResult {
   const mine = e.DRBD_MY_NODE_ID ?? "";
   const peer = e.DRBD_PEER_NODE_ID;
-  if (!NODE_ID.test(mine)) return bad(`DRBD_MY_NODE_ID="${mine}" is not a node id (0-31)`);
-  if (peer !== undefined && !NODE_ID.test(peer)) return bad(`DRBD_PEER_NODE_ID="${peer}" is not a node id (0-31)`);
+  if (!NODE_ID.test(mine)) return bad(`DRBD_MY_NODE_ID="${clip(mine)}" is not a node id (0-31)`);
+  if (peer !== undefined && !NODE_ID.test(peer)) return bad(`DRBD_PEER_NODE_ID="${clip(peer)}" is not a node id (0-31)`);
   const maskText = e.UP_TO_DATE_NODES ?? "";
-  if (!/^0x[0-9a-fA-F]{1,16}$/.test(maskText)) return bad(`UP_TO_DATE_NODES="${maskText}" is not a hex node mask`);
+  if (!/^0x[0-9a-fA-F]{1,16}$/.test(maskText)) return bad(`UP_TO_DATE_NODES="${clip(maskText)}" is not a hex node mask`);
   const mask = BigInt(maskText);
   const upToDate = (id: number) => ((mask >> BigInt(id)) & 1n) === 1n;
   const names = new Map<number, string[]>();

@@ -1,3 +1,5 @@
+import { clip } from "../text";
+
 /**
  * Pure validate-all checks for ocf:hanfs:drbd over plain values (the agent feeds them from its
  * parameters and CRM_meta_*), each returning the reason for ERR_CONFIGURED, or undefined.
@@ -6,10 +8,17 @@
 /** linbit's charset for drbd_resource and drbdconf; a leading "-" would read as an option in argv. */
 export const NAME_CHARS = /^[%+./0-9:=@A-Z_a-z][-%+./0-9:=@A-Z_a-z]*$/;
 
-export const resourceNameProblem = (s: string) => (NAME_CHARS.test(s) ? undefined : `drbd_resource "${s}" may only use - % + . / 0-9 : = @ A-Z _ a-z`);
+/** DRBD's netlink messages carry a resource name in 128 bytes, the NUL included (8.4 and 9). */
+export const MAX_NAME = 127;
+
+/** Why `s` cannot name a DRBD resource (`what` names it in the message), or undefined. */
+export const nameProblem = (what: string, s: string) =>
+  !NAME_CHARS.test(s) ? `${what} "${clip(s)}" may only use - % + . / 0-9 : = @ A-Z _ a-z` : s.length > MAX_NAME ? `${what} is ${s.length} characters long; DRBD allows at most ${MAX_NAME}` : undefined;
+
+export const resourceNameProblem = (s: string) => nameProblem("drbd_resource", s);
 
 export const confPathProblem = (s: string) =>
-  s.startsWith("/") && NAME_CHARS.test(s) ? undefined : `drbdconf "${s}" must be an absolute path of - % + . / 0-9 : = @ A-Z _ a-z`;
+  s.startsWith("/") && NAME_CHARS.test(s) ? undefined : `drbdconf "${clip(s)}" must be an absolute path of - % + . / 0-9 : = @ A-Z _ a-z`;
 
 /** CRM_meta_* values without the prefix: notify, clone_max, clone_node_max, promoted_max (master_max), promoted_node_max (master_node_max). */
 export type CloneMeta = Record<string, string | undefined>;

@@ -11,6 +11,10 @@ describe("validate-all checks", () => {
     expect(resourceNameProblem("-r0")).toMatch(/may only use/);
     expect(resourceNameProblem("r0 r1")).toMatch(/may only use/);
     expect(resourceNameProblem("")).toMatch(/may only use/);
+    // DRBD's netlink has 128 bytes for the name: a longer one can name no resource (and no state file)
+    expect(resourceNameProblem("r".repeat(127))).toBeUndefined();
+    expect(resourceNameProblem("r".repeat(65536))).toBe("drbd_resource is 65536 characters long; DRBD allows at most 127");
+    expect(resourceNameProblem(`${"r".repeat(65536)} `)!.length).toBeLessThan(400);
     expect(confPathProblem("/etc/drbd.conf")).toBeUndefined();
     expect(confPathProblem("etc/drbd.conf")).toMatch(/absolute/);
     expect(confPathProblem("/etc/drbd conf")).toMatch(/absolute/);
