@@ -1,4 +1,5 @@
 import { idPart } from "../cib/constraints";
+import { clip } from "../text";
 
 /**
  * Command-line options of the fence handlers. The names are crm-fence-peer(.9).sh's, so a handler line
@@ -43,7 +44,7 @@ const SHORT: Record<string, string> = { r: "resource", i: "master-id", l: "role"
 export function parseHandlerArgs(argv: string[]): HandlerArgs {
   const a = defaultArgs();
   const secs = (name: string, v: string, max: number) => {
-    if (!/^\d{1,6}$/.test(v) || Number(v) > max) throw new Error(`--${name} needs whole seconds up to ${max}, got '${v}'`);
+    if (!/^\d{1,6}$/.test(v) || Number(v) > max) throw new Error(`--${name} needs whole seconds up to ${max}, got '${clip(v)}'`);
     return Number(v);
   };
   for (let i = 0; i < argv.length; i++) {
@@ -56,7 +57,7 @@ export function parseHandlerArgs(argv: string[]): HandlerArgs {
       if (eq > 0) value = arg.slice(eq + 1);
     } else if (/^-[a-zA-Z]$/.test(arg) && SHORT[arg[1]]) name = SHORT[arg[1]];
     else {
-      a.notes.push(`ignoring unexpected argument '${arg}'`);
+      a.notes.push(`ignoring unexpected argument '${clip(arg)}'`);
       continue;
     }
     if (VALUED.has(name) && value === undefined) {
@@ -85,7 +86,7 @@ export function parseHandlerArgs(argv: string[]): HandlerArgs {
         a.lockRequired = true;
         break;
       case "lock-dir":
-        if (!v.startsWith("/")) throw new Error(`--lock-dir needs an absolute path, got '${v}'`);
+        if (!v.startsWith("/")) throw new Error(`--lock-dir needs an absolute path, got '${clip(v)}'`);
         a.lockDir = v;
         break;
       case "lock-file":
@@ -101,18 +102,18 @@ export function parseHandlerArgs(argv: string[]): HandlerArgs {
         a.resource = v;
         break;
       case "master-id":
-        if (!/^[A-Za-z_][-A-Za-z0-9_.]*$/.test(v)) throw new Error(`--master-id needs a CIB id, got '${v}'`);
+        if (!/^[A-Za-z_][-A-Za-z0-9_.]*$/.test(v)) throw new Error(`--master-id needs a CIB id, got '${clip(v)}'`);
         a.clone = v;
         break;
       case "role":
-        if (!/^(Master|Promoted)$/i.test(v)) throw new Error(`--role must be Promoted (or Master), got '${v}'`);
-        a.notes.push(`--role ${v}: the constraint bans the Promoted role (Pacemaker 2.1 reads it for Master too)`);
+        if (!/^(Master|Promoted)$/i.test(v)) throw new Error(`--role must be Promoted (or Master), got '${clip(v)}'`);
+        a.notes.push(`--role ${clip(v)}: the constraint bans the Promoted role (Pacemaker 2.1 reads it for Master too)`);
         break;
       case "fencing-attribute":
-        if (v !== "#uname") a.notes.push(`--fencing-attribute ${v} is not supported: the constraint names nodes by #uname`);
+        if (v !== "#uname") a.notes.push(`--fencing-attribute ${clip(v)} is not supported: the constraint names nodes by #uname`);
         break;
       case "id-prefix":
-        a.notes.push(`--id-prefix ${v} ignored: constraint ids are always drbd-fence-by-handler-<resource>-<clone>`);
+        a.notes.push(`--id-prefix ${clip(v)} ignored: constraint ids are always drbd-fence-by-handler-<resource>-<clone>`);
         break;
       case "suicide-on-failure-if-primary":
       case "unreachable-peer-is-outdated":
@@ -120,7 +121,7 @@ export function parseHandlerArgs(argv: string[]): HandlerArgs {
         a.notes.push(`--${name} is not supported and ignored`);
         break;
       default:
-        a.notes.push(`ignoring unknown option ${arg}`);
+        a.notes.push(`ignoring unknown option ${clip(arg)}`);
     }
   }
   if (a.dcTimeoutS > a.timeoutS) a.dcTimeoutS = a.timeoutS;

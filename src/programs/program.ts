@@ -1,5 +1,6 @@
 import type { Deadline } from "../ocf/deadline";
 import type { Level } from "../ocf/log";
+import { clip } from "../text";
 import { ExitError, type Io, runBounded, type Session, stdio } from "./runtime";
 
 /**
@@ -35,7 +36,9 @@ export interface ProgramDecl<S = unknown, C extends number = number> {
 export const defineProgram = <S, C extends number>(p: ProgramDecl<S, C>): ProgramDecl<S, C> => p;
 
 export async function runProgram<S, C extends number>(p: ProgramDecl<S, C>, args: string[], env: NodeJS.ProcessEnv = process.env, io: Io = stdio): Promise<number> {
-  const who = p.who(args, env);
+  // the tag comes from the caller's argv and environment (a DRBD_RESOURCE of 64 KiB, a newline):
+  // one short line, or every reason and syslog line would carry it whole
+  const who = clip(p.who(args, env).replace(/[\x00-\x1f\x7f]+/g, " "), 200);
   const reasonLine = (r: string) => `${who}: ${r.replace(/[\r\n]+/g, " ")}\n`;
   let s: S;
   try {
@@ -43,10 +46,10 @@ export async function runProgram<S, C extends number>(p: ProgramDecl<S, C>, args
   } catch (e) {
     // bad argv or configuration: one line with the program's own code, nothing else to clean up
     if (e instanceof ExitError) {
-      io.err(reasonLine(e.message));
+      io.err(reasonLine(clip(e.message, 1000)));
       return e.code;
     }
-    io.err(reasonLine(`internal error: ${e instanceof Error ? e.message : String(e)}`));
+    io.err(reasonLine(clip(`internal error: ${e instanceof Error ? e.message : String(e)}`, 1000)));
     return p.failCode;
   }
   const { deadline, graceMs } = p.limits(s);
