@@ -14,8 +14,10 @@ const rel = (l: string[][]) => l.map((c) => c.map((f) => relative(root, f)));
 
 describe("import graph of src, agents, build and test", () => {
   const g = importGraph(sourceFiles(["src", "agents", "build", "test"].map((d) => join(root, d))));
-  it("is read: the agents' registry imports every agent, type imports count", () => {
-    expect([...g.get(join(root, "agents/index.ts"))!].map((f) => relative(root, f))).toContain("agents/nfsserver/index.ts");
+  const deps = (f: string) => [...g.get(join(root, f))!].map((d) => relative(root, d));
+  it("is read: the registries import every agent and program (drbd and its handlers too), type imports count", () => {
+    for (const a of ["Filesystem", "nfsserver", "exportfs", "drbd"]) expect(deps("agents/index.ts")).toContain(`agents/${a}/index.ts`);
+    expect(deps("src/programs/index.ts")).toEqual(expect.arrayContaining(["src/haproxy/check.ts", "src/drbd/handler.ts"]));
     expect([...g.get(join(root, "agents/nfsserver/kernel/monitor.ts"))!].map((f) => relative(root, f))).toContain("agents/nfsserver/params.ts"); // import type
     expect(g.size).toBeGreaterThan(100);
   });
