@@ -188,12 +188,15 @@ function fail(log: Logger, reason: string): 1 {
 async function unfence(s: HandlerSettings, sess: HandlerSession, o: PcmkOpts, me: string): Promise<FenceExit> {
   const { deadline, log } = sess;
   const reserve = reserveOf(s);
+  const t0 = Date.now();
   let x: Round;
   let tries = 0;
   for (;;) {
     const limit = Math.min(1 + Math.floor(++tries / 2), Math.max(1, (deadline.remaining() - reserve) / 1000));
     x = await round(s, sess, o, me, limit);
-    if (x.input.cib || (x.view && !x.view.ok) || deadline.remaining() - reserve < 2000) break;
+    // like fence: the CIB is asked for until --dc-timeout, not for the whole --timeout
+    const waited = Date.now() - t0 >= s.args.dcTimeoutS * 1000;
+    if (x.input.cib || (x.view && !x.view.ok) || waited || deadline.remaining() - reserve < 2000) break;
     await deadline.sleep(2000);
   }
   if (x.view && !x.view.ok) return 1;
