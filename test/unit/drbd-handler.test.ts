@@ -92,7 +92,9 @@ describe("fence-peer (8.4: /proc/drbd only)", () => {
     const r = await handle(settings("fence", file, "delta", "alpha", ["--timeout", "6"]));
     expect(r.code).toBe(5);
     expect(r.log).toMatch(/waiting: peer alpha is unclean/);
-    expect(r.ms).toBeGreaterThan(2500);
+    // one 2 s wait for the fencing fits before the 2 s reserve of a 6 s run; how long the CIB tools
+    // take on top of it is the machine's, not the handler's (it was > 2500 only while they were slow)
+    expect(r.ms).toBeGreaterThanOrEqual(2000);
     expect(r.ms).toBeLessThan(6000);
     expect(constraint(file)).toMatch(/value="delta"/);
   });
