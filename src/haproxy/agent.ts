@@ -5,7 +5,6 @@
  */
 import { existsSync } from "node:fs";
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
-import { writeErr } from "../os/runtime";
 import { type CheckSettings, ConfigError, settingsFromPairs } from "./config";
 import { type ProbeResult, probeNfs } from "./probe";
 
@@ -105,7 +104,7 @@ export interface AgentFlags {
 }
 
 /** `hanfs haproxy-agent`: serve until SIGTERM/SIGINT. Returns 2 on bad options, 1 if it cannot listen. */
-export async function agentCommand(f: AgentFlags, say: (l: string) => void = (l) => writeErr(l + "\n")): Promise<number> {
+export async function agentCommand(f: AgentFlags, say: (l: string) => void = (l) => void process.stderr.write(l + "\n")): Promise<number> {
   let o: AgentOptions;
   try {
     if (!/^\d+$/.test(f.cacheMs) || +f.cacheMs > 60000) throw new ConfigError(`--cache-ms: expected 0-60000, got "${f.cacheMs}"`);
