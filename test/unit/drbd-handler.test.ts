@@ -92,7 +92,7 @@ describe("fence-peer (8.4: /proc/drbd only)", () => {
     const r = await handle(settings("fence", file, "delta", "alpha", ["--timeout", "6"]));
     expect(r.code).toBe(5);
     expect(r.log).toMatch(/waiting: peer alpha is unclean/);
-    expect(r.ms).toBeGreaterThan(2500);
+    expect(r.ms).toBeGreaterThanOrEqual(2000); // at least one 2 s wait for the fencing; the rounds around it may be quick
     expect(r.ms).toBeLessThan(6000);
     expect(constraint(file)).toMatch(/value="delta"/);
   });
