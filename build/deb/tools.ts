@@ -41,7 +41,7 @@ export const TOOLS: ToolRow[] = [
   { program: "exportfs", tools: ["exportfs"], pkg: "nfs-kernel-server", relation: "recommends", when: "server=kernel: start, stop" },
   { program: "drbd", tools: ["drbdadm", "drbdsetup"], pkg: "drbd-utils", relation: "recommends", when: "every action" },
   { program: "drbd", tools: ["modprobe"], pkg: "kmod", relation: "recommends", when: "start (drbd module)" },
-  { program: "drbd", tools: ["crm_attribute"], pkg: "pacemaker-cli-utils", relation: "recommends", when: "promotion scores", via: "ctx.promotion (src/ocf/promotion.ts)" },
+  { program: "drbd", tools: ["crm_attribute"], pkg: "pacemaker-cli-utils", relation: "recommends", when: "promotion scores", via: "src/ocf/promotion.ts" },
   { program: "drbd-fence-peer", tools: ["cibadmin", "crm_attribute"], pkg: "pacemaker-cli-utils", relation: "recommends", when: "DRBD fence-peer handler: the promotion constraint" },
   { program: "drbd-unfence-peer", tools: ["cibadmin"], pkg: "pacemaker-cli-utils", relation: "recommends", when: "DRBD after-resync-target/unfence-peer handler" },
   { program: "haproxy-check", tools: [], pkg: "haproxy", relation: "suggests", when: "run by haproxy on the proxy host; runs nothing itself" },

@@ -245,7 +245,7 @@ describe("the README walkthrough, as written", () => {
     }
     const cib = ok("cib-crm");
     const p = primitives(cib);
-    expect(p.drbd_nfs).toMatch(/^ocf:hanfs:drbd drbd_resource=r0 \| .*monitor@29s\/Promoted monitor@31s\/Unpromoted/);
+    expect(p.drbd_nfs).toMatch(/^ocf:hanfs:drbd drbd_resource=r0 \| .*monitor@10s\/Promoted monitor@20s\/Unpromoted/);
     expect(p.fs_nfs).toMatch(/^ocf:hanfs:Filesystem device=\/dev\/drbd0 directory=\/srv fstype=ext4 /);
     expect(p.nfs).toMatch(/^ocf:hanfs:nfsserver .*nfs_shared_infodir=\/srv\/nfs_shared nfsv4_grace_time=20 nfsv4_lease_time=15/);
     expect(p.fence_alpha).toMatch(/^stonith::fence_ipmilan /);
