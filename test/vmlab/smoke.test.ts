@@ -88,7 +88,13 @@ describe("vm lab smoke", () => {
     expect(ev, JSON.stringify(lab.fence.events)).toBeDefined();
     expect(ev!.ok).toBe(true);
     expect(["alpha", "delta"]).toContain(ev!.from);
-    const s = await lab.waitOnline(2, 400_000);
+    const s = await lab.waitOnline(2, 400_000).catch(async (e: Error) => {
+      // say why delta did not rejoin: its cluster stack's journal of this boot and its config as found
+      const why = await lab
+        .exec("delta", "wc -c /etc/corosync/corosync.conf /etc/corosync/authkey; journalctl -b --no-pager -n 60 -u corosync -u pacemaker", { timeoutMs: 60_000, check: false })
+        .then((r) => r.stdout + r.stderr, (x: Error) => `(delta did not answer: ${x.message})`);
+      throw new Error(`${e.message}\n${why}`);
+    });
     const rejoinMs = Date.now() - t0;
     expect(await bootId()).not.toBe(was);
     expect(s.fencing.some((f) => f.target === "delta" && f.action === "reboot" && f.status === "success")).toBe(true);

@@ -234,6 +234,11 @@ export class VmLab implements PowerSwitch {
       this.nodes.map(async (v) => {
         await v.writeFile("/etc/corosync/corosync.conf", corosyncConf(files));
         await v.writeFile("/etc/corosync/authkey", key, "0400");
+        // once, corosync failed at the boot after a fence (and pacemaker with it: the node never
+        // rejoined). Its journal went with the VM; the address comes from ip= and wait-online is
+        // masked (boot time), so corosync may start before its address is on: it waits for it here
+        // (writeFile syncs, for the other suspect: files lost to the reset)
+        await v.writeFile("/etc/systemd/system/corosync.service.d/hanfs-vmlab.conf", "[Service]\nExecStartPre=/lib/systemd/systemd-networkd-wait-online --any --timeout=60\n");
         await v.writeFile("/var/lib/pacemaker/cib/cib.xml", cibSeed(files), "0600", "hacluster:haclient");
         await v.exec(`${enable}systemctl start --no-block ${units.join(" ")}`, { timeoutMs: 120_000 });
       }),

@@ -232,9 +232,10 @@ export class Vm {
   }
 
   /** Write a file in the guest (through the command's stdin, so any bytes go). */
+  /** Written, renamed into place and synced: a fenced reset right after must find it whole, not empty (delayed allocation). */
   async writeFile(path: string, data: string | Buffer, mode = "0644", owner?: string) {
     const own = owner ? ` && chown ${owner} "$1"` : "";
-    await this.exec(["/bin/sh", "-c", `mkdir -p "$(dirname "$1")" && cat >"$1.new" && chmod ${mode} "$1.new" && mv "$1.new" "$1"${own}`, "sh", path], { input: data, timeoutMs: 30_000 });
+    await this.exec(["/bin/sh", "-c", `mkdir -p "$(dirname "$1")" && cat >"$1.new" && chmod ${mode} "$1.new" && mv "$1.new" "$1"${own} && sync "$1" "$(dirname "$1")"`, "sh", path], { input: data, timeoutMs: 30_000 });
   }
 
   /** Hardware reset through QMP (the guest reboots at once, no shutdown). */
