@@ -13,24 +13,9 @@ import { Cluster } from "./lib/cluster";
 import type { Node } from "./lib/node";
 import { reapStale } from "./lib/run";
 import { until } from "../lib/sh";
+import { CLONE } from "./lib/stateful-clone";
 
 const OUT = join(__dirname, "../unit/fixtures/cib");
-
-const CLONE = `<clone id="ms_drbd_r0">
-  <meta_attributes id="ms_drbd_r0-meta">
-    <nvpair id="ms_drbd_r0-promotable" name="promotable" value="true"/>
-    <nvpair id="ms_drbd_r0-promoted-max" name="promoted-max" value="1"/>
-    <nvpair id="ms_drbd_r0-clone-node-max" name="clone-node-max" value="1"/>
-    <nvpair id="ms_drbd_r0-notify" name="notify" value="true"/>
-  </meta_attributes>
-  <primitive id="p_drbd_r0" class="ocf" provider="pacemaker" type="Stateful">
-    <instance_attributes id="p_drbd_r0-ia"><nvpair id="p_drbd_r0-res" name="drbd_resource" value="r0"/></instance_attributes>
-    <operations>
-      <op id="p_drbd_r0-mon-p" name="monitor" interval="9s" role="Promoted"/>
-      <op id="p_drbd_r0-mon-u" name="monitor" interval="11s" role="Unpromoted"/>
-    </operations>
-  </primitive>
-</clone>`;
 
 async function save(name: string, n: Node) {
   const cib = await n.exec(["cibadmin", "-Q"], { timeout: 10_000 });

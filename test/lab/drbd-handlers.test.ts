@@ -8,6 +8,7 @@ import { Cluster } from "./lib/cluster";
 import { note } from "./lib/config";
 import type { Node } from "./lib/node";
 import { until } from "../lib/sh";
+import { CLONE } from "./lib/stateful-clone";
 
 /**
  * /usr/lib/hanfs/drbd-fence-peer and drbd-unfence-peer, installed by `hanfs install` in the nodes of a
@@ -18,22 +19,6 @@ import { until } from "../lib/sh";
  * finds it the way it finds an ocf:hanfs:drbd clone, and Pacemaker really promotes and demotes it (an
  * ocf:hanfs:drbd primitive that never starts would give no Promoted instance, no role to ban).
  */
-const CLONE = `<clone id="ms_drbd_r0">
-  <meta_attributes id="ms_drbd_r0-meta">
-    <nvpair id="ms_drbd_r0-promotable" name="promotable" value="true"/>
-    <nvpair id="ms_drbd_r0-promoted-max" name="promoted-max" value="1"/>
-    <nvpair id="ms_drbd_r0-clone-max" name="clone-max" value="2"/>
-    <nvpair id="ms_drbd_r0-clone-node-max" name="clone-node-max" value="1"/>
-    <nvpair id="ms_drbd_r0-notify" name="notify" value="true"/>
-  </meta_attributes>
-  <primitive id="p_drbd_r0" class="ocf" provider="pacemaker" type="Stateful">
-    <instance_attributes id="p_drbd_r0-ia"><nvpair id="p_drbd_r0-res" name="drbd_resource" value="r0"/></instance_attributes>
-    <operations>
-      <op id="p_drbd_r0-mon-p" name="monitor" interval="9s" role="Promoted"/>
-      <op id="p_drbd_r0-mon-u" name="monitor" interval="11s" role="Unpromoted"/>
-    </operations>
-  </primitive>
-</clone>`;
 const PLACEMENT = `<constraints>
   <rsc_location id="r0-promoted-on-alpha" rsc="ms_drbd_r0"><rule id="r0-promoted-on-alpha-rule" role="Promoted" score="100"><expression id="r0-promoted-on-alpha-expr" attribute="#uname" operation="eq" value="alpha"/></rule></rsc_location>
   <rsc_location id="r0-not-on-gamma" rsc="ms_drbd_r0" node="gamma" score="-INFINITY"/>

@@ -12,11 +12,8 @@ import type { ExCtx } from "../../agents/exportfs/params";
 import { parseState } from "../../agents/exportfs/state";
 import { OcfError } from "../../src/ocf/codes";
 import { runAgent } from "../../src/ocf/runtime";
+import { capture } from "../lib/capture";
 
-const capture = () => {
-  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
-  return io;
-};
 const env = (p: Record<string, string>) => ({ HA_LOGFACILITY: "none", OCF_RESOURCE_INSTANCE: "exp", ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`OCF_RESKEY_${k}`, v])) });
 const ok = { clientspec: "198.51.100.0/24", directory: "/srv/nfs/export", server: "ganesha" };
 

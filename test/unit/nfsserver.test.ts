@@ -11,11 +11,8 @@ import { Deadline } from "../../src/ocf/deadline";
 import { boundMounts } from "../../agents/nfsserver/kernel/infodir";
 import { parseMountinfo } from "../../src/os/mountinfo";
 import { runAgent } from "../../src/ocf/runtime";
+import { capture } from "../lib/capture";
 
-const capture = () => {
-  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
-  return io;
-};
 const env = (p: Record<string, string>) => ({ HA_LOGFACILITY: "none", OCF_RESOURCE_INSTANCE: "nfs", ...Object.fromEntries(Object.entries(p).map(([k, v]) => [`OCF_RESKEY_${k}`, v])) });
 
 describe("nfsserver parameters", () => {

@@ -9,14 +9,11 @@ import { Deadline } from "../../src/ocf/deadline";
 import { PROGRAM_NAMES, loadProgram, programPath } from "../../src/programs/index";
 import { defineProgram, runProgram } from "../../src/programs/program";
 import { ExitError } from "../../src/programs/runtime";
+import { capture } from "../lib/capture";
 
 const root = resolve(__dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "hanfs-programs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const capture = () => {
-  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
-  return io;
-};
 
 const toy = defineProgram<{ what: string }, 0 | 3 | 4 | 5>({
   name: "toy-handler",

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/ocf/log";
 import { attributeValue, formatScore, parseScore, promotionScore } from "../../src/ocf/promotion";
 import { runAgent } from "../../src/ocf/runtime";
 import live from "./fixtures/pacemaker-2.1.5-live.json";
+import { capture } from "../lib/capture";
 
 /**
  * ctx.promotion with a crm_attribute on PATH that logs every call: either a stub answering like
@@ -56,10 +57,6 @@ beforeEach(() => {
 });
 
 const ENV = { PATH: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin`, OCF_RESOURCE_INSTANCE: "r0", OCF_RESKEY_CRM_meta_on_node: "alpha", HA_LOGFACILITY: "none" };
-const capture = () => {
-  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
-  return io;
-};
 const toy = defineAgent({
   name: "Toy",
   version: "1",

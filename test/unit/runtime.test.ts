@@ -4,11 +4,8 @@ import { fail, OCF, type OcfCode } from "../../src/ocf/codes";
 import { type Ctx, defineAgent, type InvalidStopCtx, type InvalidStopPolicy, int, str } from "../../src/ocf/declare";
 import { Deadline, deadlineFromEnv } from "../../src/ocf/deadline";
 import { runAgent } from "../../src/ocf/runtime";
+import { capture } from "../lib/capture";
 
-const capture = () => {
-  const io = { o: "", e: "", out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
-  return io;
-};
 
 const toy = defineAgent({
   name: "Toy",
