@@ -28,7 +28,10 @@ if [ "$(id -u)" = 0 ]; then
   step "cluster lab (root, namespaces)" npx vitest run --config test/lab/vitest.config.mts $(json lab)
   # QEMU guests with Debian's kernel (real DRBD, kernel nfsd); the first run builds the guest image
   # shellcheck disable=SC2046
-  HANFS_VMLAB_LOGS="$out/vmlab-logs" step "VM lab (root, QEMU)" npx vitest run --config test/vmlab/vitest.config.mts $(json vmlab)
+  # HANFS_VM_LOCK=FILE: wait for FILE's flock first (developers sharing a machine run one VM suite at a time)
+  vmlock=()
+  [ -n "${HANFS_VM_LOCK:-}" ] && vmlock=(flock "$HANFS_VM_LOCK")
+  HANFS_VMLAB_LOGS="$out/vmlab-logs" step "VM lab (root, QEMU)" "${vmlock[@]}" npx vitest run --config test/vmlab/vitest.config.mts $(json vmlab)
 else
   echo "!! not root: integration and lab tests need root"; fail=1
 fi
