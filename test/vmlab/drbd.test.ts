@@ -66,12 +66,14 @@ describe("ocf:hanfs:drbd on real DRBD 8.4", () => {
   });
   afterAll(async () => {
     const dir = process.env.HANFS_VMLAB_LOGS;
-    if (dir && Object.keys(captures).length) {
-      mkdirSync(join(dir, "drbd-captures"), { recursive: true });
+    // kept next to the run's consoles: the unit fixtures in test/unit/fixtures/drbd-8.4.11 come from here
+    if (dir && lab && Object.keys(captures).length) {
+      const to = join(dir, lab.run.id, "drbd-captures");
+      mkdirSync(to, { recursive: true });
       for (const [k, v] of Object.entries(captures)) {
-        writeFileSync(join(dir, "drbd-captures", `${k}.proc`), v.proc);
-        writeFileSync(join(dir, "drbd-captures", `${k}.events2`), v.events2);
-        writeFileSync(join(dir, "drbd-captures", `${k}.events2-exit`), `${v.rc}\n${v.stderr}`);
+        writeFileSync(join(to, `${k}.proc`), v.proc);
+        writeFileSync(join(to, `${k}.events2`), v.events2);
+        writeFileSync(join(to, `${k}.events2-exit`), `${v.rc}\n${v.stderr}`);
       }
     }
     await lab?.down();
