@@ -28,8 +28,8 @@ export interface Facts {
   /** there are disk-holding peers and every one of them has every volume UpToDate */
   pdskAllUpToDate: boolean;
   /**
-   * some disk-holding peer's disk is unknown (DUnknown or not reported), or no peer is known at all:
-   * 8.4 shows no connection once StandAlone, and that must not read as "every peer disk known"
+   * some disk-holding peer's disk is unknown (DUnknown or not reported), or no peer is known at all
+   * (a resource without a network configuration): that must not read as "every peer disk known"
    */
   pdskAnyUnknown: boolean;
 }

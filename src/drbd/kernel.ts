@@ -29,7 +29,8 @@ export type Events2Read = { ok: true; resource: DrbdResource | undefined } | { o
 /**
  * `drbdsetup events2 --now <res>`: the resource as the kernel has it, undefined when the kernel does not
  * know it. drbd-utils 9 re-executes drbdsetup-84 on an 8.4 module, which prints the same records. An
- * unknown resource is either an empty dump or an error naming it (9: "No such resource").
+ * unknown resource is either an empty dump (real 8.4.11: exit 0, only `exists -`) or an error naming
+ * it (9: "No such resource").
  */
 export async function readEvents2(res: string, o: { timeoutMs: number; env: NodeJS.ProcessEnv }): Promise<Events2Read> {
   const argv = ["drbdsetup", "events2", "--now", res];

@@ -11,7 +11,7 @@ import { facts, isClient, type Facts, type PeerFacts } from "./facts";
  *        this node cannot hold data until the resource is restarted (9 when Primary: reads and writes
  *        now all go over the network, so Pacemaker should move the Primary to where the data is)
  *   190/191 running but not redundant (191 when Primary), the first cause found being reported:
- *        IO suspended; DRBD quorum lost (9); no peer at all (8.4 StandAlone shows no connection); a
+ *        IO suspended; DRBD quorum lost (9); no peer at all (no network configuration); a
  *        connection not Connected (StandAlone, Connecting/WFConnection, NetworkFailure, …); a volume
  *        resyncing or otherwise not Established (SyncSource/SyncTarget/PausedSync*, WFBitMap*, Ahead/
  *        Behind; online verify counts as Established); a local disk not UpToDate (Consistent,
@@ -48,7 +48,7 @@ export function monitorResult(r: DrbdResource | undefined, o: StateOpts = {}): M
 function degraded(r: DrbdResource, f: Facts, o: StateOpts): string | undefined {
   if (f.suspended) return `IO suspended (${f.suspended})`;
   if (f.quorumLost) return "DRBD quorum lost";
-  if (!f.peers.length) return "no connection to a peer (StandAlone)";
+  if (!f.peers.length) return "no connection to a peer";
   const down = f.peers.find((p) => !p.connected);
   if (down) return `connection to ${peerName(down)} is ${down.state ?? "unknown"}`;
   const vols = r.devices.map((d) => d.volume);

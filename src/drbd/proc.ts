@@ -73,18 +73,21 @@ export function resourceFromProc(proc: ProcDrbd, name: string, minors: number[])
     devices: ms.map((r, volume) => ({ volume, minor: r.minor, disk: r.disk })),
     peerDevices: [],
   };
-  // StandAlone: 8.4 drops the network configuration, and drbdsetup-84 then shows no connection at all
-  if (cs === "StandAlone") return res;
+  // drbdsetup-84 names the connection "peer" only while it has a network configuration; StandAlone
+  // (after disconnect, or a refused split brain) still has the connection and its peer devices,
+  // unnamed (recorded from real 8.4.11: test/unit/fixtures/drbd-8.4.11/alpha-standalone.*)
+  const standAlone = cs === "StandAlone";
   const connected = !UNCONNECTED.has(cs) && cs !== "WFConnection" && cs !== "WFReportParams";
+  const named = standAlone ? {} : { connName: "peer" };
   res.connections.push({
     peerNodeId: 0,
-    connName: "peer",
+    ...named,
     state: connected || cs === "WFReportParams" ? "Connected" : cs === "WFConnection" ? "Connecting" : cs,
     peerRole: ms.some((r) => r.peerRole === "Primary") ? "Primary" : ms[0].peerRole,
   });
   res.peerDevices = ms.map((r, volume) => ({
     peerNodeId: 0,
-    connName: "peer",
+    ...named,
     volume,
     replication: r.cs === "Connected" ? "Established" : connected ? r.cs : "Off",
     peerDisk: r.peerDisk,

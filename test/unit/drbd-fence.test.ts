@@ -152,7 +152,7 @@ describe("DRBD inputs of the decision", () => {
     const r = resourceFromProc(parseProcDrbd(procDrbd84({ role: "Primary", disk: "UpToDate", conn: "WFConnection", volumes: 2 })), "r0", [0, 1]);
     expect(drbdInputs(r)).toEqual({ local: { role: "Primary", disks: ["UpToDate", "UpToDate"] }, peerDisks: ["DUnknown", "DUnknown"] });
   });
-  it("8.4 StandAlone (no peer objects): peer disks unknown, one per volume", () => {
+  it("8.4 StandAlone (peer devices without a name): peer disks unknown, one per volume", () => {
     const r = parseEvents2(events2v84({ role: "Secondary", disk: "Consistent", conn: "StandAlone" })).resources.get("r0");
     expect(drbdInputs(r)).toEqual({ local: { role: "Secondary", disks: ["Consistent"] }, peerDisks: ["DUnknown"] });
   });

@@ -1,8 +1,9 @@
 /**
  * Realistic status text for one two-node resource in a given state, as each source prints it:
- * events2 of DRBD 9 (drbdsetup_events2.c), events2 of 8.4 through drbdsetup-84 (v84/drbdsetup.c:
- * peer-node-id:0 conn-name:peer, minor in the key, WFConnection shown as Connecting, replication
- * "Off" while unconnected, no connection object at all once StandAlone), and 8.4's /proc/drbd.
+ * events2 of DRBD 9 (drbdsetup_events2.c), events2 of 8.4 through drbdsetup-84 (as recorded from
+ * real 8.4.11 with drbd-utils 9.22 in test/unit/fixtures/drbd-8.4.11: peer-node-id:0 conn-name:peer,
+ * WFConnection shown as Connecting, replication "Off" while unconnected; once StandAlone the
+ * connection and peer devices stay, without conn-name), and 8.4's /proc/drbd.
  */
 export type Role = "Primary" | "Secondary";
 export type Conn = "Connected" | "StandAlone" | "WFConnection" | "SyncSource" | "SyncTarget";
@@ -39,13 +40,13 @@ export function events2v9(s: Shape, name = "r0"): string {
 }
 
 export function events2v84(s: Shape, name = "r0"): string {
-  const conn = s.conn === "WFConnection" ? "Connecting" : "Connected";
-  const net = s.conn !== "StandAlone";
+  const conn = s.conn === "WFConnection" ? "Connecting" : s.conn === "StandAlone" ? "StandAlone" : "Connected";
+  const cn = s.conn === "StandAlone" ? "" : " conn-name:peer";
   return [
     `exists resource name:${name} role:${s.role} suspended:no`,
+    `exists connection name:${name} peer-node-id:0${cn} connection:${conn} role:${peerRoleOf(s)}`,
     ...vols(s).map((v) => `exists device name:${name} volume:${v} minor:${v} disk:${s.disk}`),
-    ...(net ? [`exists connection name:${name} peer-node-id:0 conn-name:peer connection:${conn} role:${peerRoleOf(s)}`] : []),
-    ...(net ? vols(s).map((v) => `exists peer-device name:${name} peer-node-id:0 conn-name:peer volume:${v} minor:${v} replication:${repl(s.conn)} peer-disk:${peerDiskOf(s)} resync-suspended:no`) : []),
+    ...vols(s).map((v) => `exists peer-device name:${name} peer-node-id:0${cn} volume:${v} replication:${repl(s.conn)} peer-disk:${peerDiskOf(s)} resync-suspended:no`),
     "exists -",
     "",
   ].join("\n");

@@ -86,7 +86,7 @@ describe("monitor details", () => {
   });
   it("reasons name the cause", () => {
     expect(monitorResult(from9({ role: "Primary", disk: "UpToDate", conn: "StandAlone" }))).toEqual({ code: 191, reason: "connection to delta is StandAlone" });
-    expect(monitorResult(from84({ role: "Primary", disk: "UpToDate", conn: "StandAlone" }))).toEqual({ code: 191, reason: "no connection to a peer (StandAlone)" });
+    expect(monitorResult(from84({ role: "Primary", disk: "UpToDate", conn: "StandAlone" }))).toEqual({ code: 191, reason: "connection to peer 0 is StandAlone" });
     expect(monitorResult(from84({ role: "Secondary", disk: "UpToDate", conn: "WFConnection" }))).toEqual({ code: 190, reason: "connection to peer is Connecting" });
     expect(monitorResult(from9({ role: "Secondary", disk: "Inconsistent", conn: "SyncTarget" }))).toEqual({ code: 190, reason: "volume 0: SyncTarget with delta" });
     expect(monitorResult(from9({ role: "Primary", disk: "UpToDate", conn: "Connected", peerDisk: "Outdated" }))).toEqual({ code: 191, reason: "volume 0: disk of delta is Outdated" });

@@ -31,10 +31,10 @@ describe("events2 parser", () => {
     });
   });
 
-  it("8.4 StandAlone has no connection objects at all", () => {
+  it("8.4 StandAlone keeps its connection and peer devices, without conn-name (real 8.4.11)", () => {
     const r = parseEvents2(events2v84({ role: "Primary", disk: "UpToDate", conn: "StandAlone" })).resources.get("r0")!;
-    expect(r.connections).toEqual([]);
-    expect(r.peerDevices).toEqual([]);
+    expect(r.connections).toEqual([{ peerNodeId: 0, state: "StandAlone", peerRole: "Unknown" }]);
+    expect(r.peerDevices).toEqual([{ peerNodeId: 0, volume: 0, replication: "Off", peerDisk: "DUnknown", resyncSuspended: "no" }]);
   });
 
   it("order does not matter, unknown keys/objects/verbs are ignored", () => {
@@ -125,7 +125,11 @@ srcversion: 211FB288A383ED945B83420
       devices: [{ volume: 0, minor: 0, disk: "UpToDate" }],
       peerDevices: [{ peerNodeId: 0, connName: "peer", volume: 0, replication: "SyncSource", peerDisk: "Inconsistent" }],
     });
-    expect(resourceFromProc(p, "r1", [1])).toMatchObject({ suspended: "yes", connections: [], peerDevices: [] });
+    expect(resourceFromProc(p, "r1", [1])).toMatchObject({
+      suspended: "yes",
+      connections: [{ peerNodeId: 0, state: "StandAlone", peerRole: "Unknown" }],
+      peerDevices: [{ peerNodeId: 0, volume: 0, replication: "Off", peerDisk: "DUnknown" }],
+    });
   });
   it("down when a minor is missing or unconfigured", () => {
     expect(resourceFromProc(p, "r", [3])).toBeUndefined();
