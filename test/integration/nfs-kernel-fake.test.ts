@@ -57,8 +57,12 @@ describe("nfsserver server=kernel on a fake kernel", () => {
     // what nfsd saw when its threads started: our grace/lease (fake default 90) and the scope as host name
     expect(l[order[5]]).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
     expect(await inBox(["cat", "/proc/fs/nfsd/threads"])).toBe("8");
-    for (const p of ["v4recovery", "nfsdcld", "statd/sm", "statd/sm.bak", "etab", "rmtab", "xtab"]) expect(existsSync(`${shared}/info/${p}`), p).toBe(true);
-    expect(statSync(`${shared}/info/statd/state`).size).toBe(4);
+    // Debian's layout (the node's own /var/lib/nfs has sm/ at its top): rpc.statd would not start with statd/sm
+    for (const p of ["v4recovery", "nfsdcld", "sm", "sm.bak", "etab", "rmtab", "xtab"]) expect(existsSync(`${shared}/info/${p}`), p).toBe(true);
+    expect(existsSync(`${shared}/info/statd`)).toBe(false);
+    expect(statSync(`${shared}/info/state`).size).toBe(4);
+    // nfsdcld started on the shared dir, not on the node's own /var/lib/nfs
+    expect(existsSync(`${shared}/info/nfsdcld/main.sqlite`)).toBe(true);
     expect(await inBox(["stat", "-c", "%d:%i", "/var/lib/nfs"])).toBe(await inBox(["stat", "-c", "%d:%i", `${shared}/info`]));
   });
 
@@ -271,7 +275,7 @@ describe("nfsserver server=kernel failover between two fake nodes", () => {
     for (const b of [x, y]) await fakeKernel(b, stubs);
     let n = lines();
     expect((await agentIn(x, AGENT, "start", p)).code).toBe(0);
-    const state = readFileSync(`${shared}/info-fo/statd/state`);
+    const state = readFileSync(`${shared}/info-fo/state`);
     expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/host=hanfs-svc$/);
 
     await x.down(); // its bind mount and daemons die with it
