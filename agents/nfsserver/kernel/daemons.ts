@@ -2,6 +2,7 @@ import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run } from "../../../src/os/exec";
 import { which } from "../../../src/os/files";
 import { alive, findByComm, signal } from "../../../src/os/procs";
+import { nfsdThreads } from "../../../src/nfs/server";
 import type { NfsCtx, NfsParams } from "../params";
 import type { ParamValues } from "../../../src/ocf/declare";
 
@@ -72,4 +73,10 @@ export function missingHelpers(ctx: NfsCtx): string[] {
   if (!ctx.params.nfsv4_only) want.unshift("rpcbind");
   const found = findByComm(want);
   return want.filter((c) => !found.has(c.slice(0, 15)));
+}
+
+/** nfsd threads or any helper daemon (statd too, whatever nfsv4_only says) run on this node: /proc only. */
+export function anyRunning(ctx: NfsCtx): boolean {
+  if (nfsdThreads() > 0) return true;
+  return findByComm(helpers(ctx.params, true).map((d) => d.comm)).size > 0;
 }
