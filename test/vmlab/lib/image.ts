@@ -16,7 +16,7 @@ export const RECIPE = {
   packages: [
     "systemd-sysv", "udev", "kmod", "iproute2", "iputils-ping", "procps", "psmisc", "e2fsprogs", "util-linux",
     "drbd-utils", "nfs-kernel-server", "nfs-common", "pacemaker", "pacemaker-cli-utils", "corosync", "crmsh",
-    "resource-agents", "haproxy", "qemu-guest-agent",
+    "resource-agents", "libxml2-utils", "haproxy", "qemu-guest-agent",
   ],
   /** kernel module trees (under kernel/) copied into the rootfs; the rest of Debian's kernel is left out */
   moduleTrees: ["fs", "net", "lib", "crypto", "drivers/block", "drivers/virtio", "drivers/char", "drivers/md", "drivers/watchdog"],
