@@ -28,7 +28,7 @@ export async function stopServices(ctx: NfsCtx) {
 /** `systemctl stop` of units this node does not have (exit 5: the others are stopped) is a success. */
 async function systemctlStop(ctx: NfsCtx, units: string[]) {
   const argv = ["systemctl", "stop", ...units];
-  const r = await run(argv, { timeoutMs: ctx.deadline.cap(30_000) });
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) });
   if (r.code !== 0 && r.code !== 5) fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, `systemctl stop ${units.join(" ")} failed: ${describe(argv, r)}`);
 }
 
