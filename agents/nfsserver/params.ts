@@ -19,7 +19,7 @@ export const params = {
     default: "",
     normalize: normalizePath, check: optional(notRoot),
     shortdesc: "directory on the shared storage holding the NFS state",
-    longdesc: "Kept on the replicated/shared filesystem so that client and lock state follows the service. kernel: bind-mounted over /var/lib/nfs (v4recovery, nfsdcld, statd/sm, etab, rmtab). ganesha: holds the recovery records (RecoveryRoot <dir>/ganesha). May be reached through a symlink; a trailing slash is ignored.",
+    longdesc: "Kept on the replicated/shared filesystem so that client and lock state follows the service. kernel: bind-mounted over /var/lib/nfs (v4recovery, nfsdcld, etab, rmtab, and rpc.statd's sm/ where this node's nfs-utils keeps it: Debian at the top, upstream in statd/). ganesha: holds the recovery records (RecoveryRoot <dir>/ganesha). May be reached through a symlink; a trailing slash is ignored.",
   }),
   nfs_ip: str({
     default: "",
@@ -38,7 +38,7 @@ export const params = {
   nfs_notify_foreground: bool({ default: false, shortdesc: "run sm-notify in the foreground", longdesc: "sm-notify -d: start waits (bounded by its timeout) until the notifications are sent." }),
   nfs_smnotify_retry_time: int({ default: 0, min: 0, max: 10080, shortdesc: "sm-notify retry time in minutes (0: its default)", longdesc: "Passed as sm-notify -m." }),
   nfs_notify_cmd: str({ default: "sm-notify", check: (v) => (/^[A-Za-z0-9._\/-]+$/.test(v) ? undefined : `is not a program name: '${v}'`), shortdesc: "program that sends NSM reboot notifications", longdesc: "sm-notify, or a compatible program taking the same options." }),
-  rpcpipefs_dir: str({ default: "/var/lib/nfs/rpc_pipefs", normalize: normalizePath, check: absPath, shortdesc: "rpc_pipefs mount point", longdesc: "Re-mounted on top of the bind-mounted /var/lib/nfs so rpc.idmapd and rpc.gssd keep working (RA#1300)." }),
+  rpcpipefs_dir: str({ default: "/var/lib/nfs/rpc_pipefs", normalize: normalizePath, check: absPath, shortdesc: "rpc_pipefs mount point", longdesc: "Re-mounted on top of the bind-mounted /var/lib/nfs so rpc.idmapd and rpc.gssd keep working (RA#1300). While it keeps this default, nfs.conf's [general] pipefs-directory wins (Debian: /run/rpc_pipefs, outside /var/lib/nfs: nothing to re-mount)." }),
   nfs_init_script: str({ default: "", shortdesc: "accepted for compatibility, not used", longdesc: "heartbeat's init script path. hanfs starts systemd units when systemd is PID 1 and the daemons directly otherwise." }),
   nfsd_args: str({ default: "", check: (v) => (/^[A-Za-z0-9 ._=,:\/-]*$/.test(v) ? undefined : `has characters not allowed: '${v}'`), shortdesc: "extra rpc.nfsd arguments (kernel, direct daemons)", longdesc: "Added to the rpc.nfsd command line when hanfs starts the daemons itself." }),
   lockd_udp_port: port("lockd UDP"),

@@ -37,6 +37,10 @@ if [ "$1" != --stub-daemon ]; then
   exit 0
 fi
 [ -e ${dir}/hang-$n ] && exit 1
+# Debian's rpc.statd (the build on the VM lab's nodes) keeps NSM state in /var/lib/nfs itself and
+# dies without its directory; nfsdcld keeps its client database in /var/lib/nfs/nfsdcld
+[ "$n" = rpc.statd ] && ! [ -d /var/lib/nfs/sm ] && { echo "$(date +%s.%N) rpc.statd Failed to stat /var/lib/nfs/sm" >> ${log}; exit 1; }
+[ "$n" = nfsdcld ] && { mkdir -p /var/lib/nfs/nfsdcld && : >> /var/lib/nfs/nfsdcld/main.sqlite || exit 1; }
 child=
 trap 'echo "$(date +%s.%N) $n TERM" >> ${log}; [ -n "$child" ] && kill $child; exit 0' TERM
 [ "$n" = rpcbind ] && { node ${dir}/rpc.js 111 & child=$!; }
@@ -123,7 +127,7 @@ export function writeStubs(dir: string, log: string) {
 }
 
 /**
- * Make `box` look like a node with the kernel NFS server installed and nfsd loaded; with
+ * Make `box` look like a Debian 12 node with the kernel NFS server installed and nfsd loaded; with
  * `systemd`, also like one booted by systemd (sd_booted: /run/systemd/system; nfs.conf.d in tmpfs).
  */
 export async function fakeKernel(box: Host, stubs: string, systemd = false) {
@@ -134,8 +138,9 @@ export async function fakeKernel(box: Host, stubs: string, systemd = false) {
   await sh(["mount", "-t", "overlay", "hanfs-stubs", "-o", `lowerdir=${stubs}:/usr/sbin`, "/usr/sbin"]);
   await sh(["mount", "-t", "tmpfs", "hanfs-nfsd", "/proc/fs/nfsd"]);
   await sh(["sh", "-c", "echo 0 > /proc/fs/nfsd/threads; echo 90 > /proc/fs/nfsd/nfsv4gracetime; echo 90 > /proc/fs/nfsd/nfsv4leasetime; : > /proc/fs/nfsd/unlock_filesystem"]);
-  // the node's own /var/lib/nfs: never the host's
+  // the node's own /var/lib/nfs (never the host's) as Debian's nfs-common and nfs-kernel-server make it
   await sh(["mount", "-t", "tmpfs", "hanfs-varlib", "/var/lib/nfs"]);
+  await sh(["sh", "-c", "cd /var/lib/nfs && mkdir sm sm.bak v4recovery && : > etab && : > rmtab && : > state"]);
   if (!systemd) return;
   await sh(["mkdir", "-p", "/run/systemd/system"]);
   await sh(["mount", "-t", "tmpfs", "hanfs-nfsconf", "/etc/nfs.conf.d"]);

@@ -57,8 +57,12 @@ describe("nfsserver server=kernel on a fake kernel", () => {
     // what nfsd saw when its threads started: our grace/lease (fake default 90) and the scope as host name
     expect(l[order[5]]).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
     expect(await inBox(["cat", "/proc/fs/nfsd/threads"])).toBe("8");
-    for (const p of ["v4recovery", "nfsdcld", "statd/sm", "statd/sm.bak", "etab", "rmtab", "xtab"]) expect(existsSync(`${shared}/info/${p}`), p).toBe(true);
-    expect(statSync(`${shared}/info/statd/state`).size).toBe(4);
+    // Debian's layout (the node's own /var/lib/nfs has sm/ at its top): rpc.statd would not start with statd/sm
+    for (const p of ["v4recovery", "nfsdcld", "sm", "sm.bak", "etab", "rmtab", "xtab"]) expect(existsSync(`${shared}/info/${p}`), p).toBe(true);
+    expect(existsSync(`${shared}/info/statd`)).toBe(false);
+    expect(statSync(`${shared}/info/state`).size).toBe(4);
+    // nfsdcld started on the shared dir, not on the node's own /var/lib/nfs
+    expect(existsSync(`${shared}/info/nfsdcld/main.sqlite`)).toBe(true);
     expect(await inBox(["stat", "-c", "%d:%i", "/var/lib/nfs"])).toBe(await inBox(["stat", "-c", "%d:%i", `${shared}/info`]));
   });
 
@@ -224,19 +228,10 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
     const l = log(n).filter((x) => x.startsWith("systemctl") || x.startsWith("rpc.nfsd"));
     expect(l).toEqual([
       "systemctl daemon-reload",
-      // the node's own NFS services let go of the node's /var/lib/nfs before the bind
-      "systemctl stop nfs-server.service",
-      "rpc.nfsd 0 grace=90 lease=90 host=knfs-sd",
-      "systemctl stop nfsdcld.service",
-      "systemctl stop rpc-statd.service",
-      "systemctl stop nfs-mountd.service",
-      "systemctl stop nfs-idmapd.service",
+      // nothing of NFS ran on this node: nothing to stop before the bind
       "systemctl start rpcbind.socket rpcbind.service",
-      "systemctl start rpc-statd.service",
-      "systemctl start nfsdcld.service",
-      "systemctl start nfs-idmapd.service",
-      "systemctl start nfs-mountd.service",
-      "systemctl start nfs-server.service",
+      // one transaction: systemd orders nfs-server after the helpers (nfsdcld before nfsd)
+      "systemctl start rpc-statd.service nfsdcld.service nfs-idmapd.service nfs-mountd.service nfs-server.service",
       // what the drop-in's ExecStart ran (the fake systemctl runs it as systemd would): rpc.nfsd with
       // nfs.conf's thread count, grace/lease already in /proc, the scope as its host name
       "rpc.nfsd grace=10 lease=10 host=hanfs-svc",
@@ -251,13 +246,7 @@ describe("nfsserver server=kernel under systemd (fake systemctl)", () => {
 
     const n2 = lines();
     expect((await kb("stop")).code).toBe(0);
-    expect(log(n2).filter((x) => x.startsWith("systemctl stop"))).toEqual([
-      "systemctl stop nfs-server.service",
-      "systemctl stop nfsdcld.service",
-      "systemctl stop rpc-statd.service",
-      "systemctl stop nfs-mountd.service",
-      "systemctl stop nfs-idmapd.service",
-    ]);
+    expect(log(n2).filter((x) => x.startsWith("systemctl stop"))).toEqual(["systemctl stop nfs-server.service nfsdcld.service rpc-statd.service nfs-mountd.service nfs-idmapd.service"]);
     expect((await runIn(b, ["cat", "/proc/self/mountinfo"])).stdout).not.toContain(" /info-sd /var/lib/nfs ");
     expect((await kb("monitor")).code).toBe(7);
   });
@@ -271,7 +260,7 @@ describe("nfsserver server=kernel failover between two fake nodes", () => {
     for (const b of [x, y]) await fakeKernel(b, stubs);
     let n = lines();
     expect((await agentIn(x, AGENT, "start", p)).code).toBe(0);
-    const state = readFileSync(`${shared}/info-fo/statd/state`);
+    const state = readFileSync(`${shared}/info-fo/state`);
     expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/host=hanfs-svc$/);
 
     await x.down(); // its bind mount and daemons die with it
@@ -281,7 +270,7 @@ describe("nfsserver server=kernel failover between two fake nodes", () => {
     // a different host name, the same scope: clients may reclaim
     expect((await runIn(y, ["hostname"])).stdout.trim()).toBe("knfs-y");
     expect(log(n).find((l) => l.startsWith("rpc.nfsd 8"))).toMatch(/grace=10 lease=10 host=hanfs-svc$/);
-    expect(readFileSync(`${shared}/info-fo/statd/state`).equals(state)).toBe(true);
+    expect(readFileSync(`${shared}/info-fo/state`).equals(state)).toBe(true);
     expect((await agentIn(y, AGENT, "monitor", p)).code).toBe(0);
     expect((await agentIn(y, AGENT, "stop", p)).code).toBe(0);
   });

@@ -2,6 +2,7 @@ import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run } from "../../../src/os/exec";
 import { which } from "../../../src/os/files";
 import { alive, findByComm, signal } from "../../../src/os/procs";
+import { nfsdThreads } from "../../../src/nfs/server";
 import type { NfsCtx, NfsParams } from "../params";
 import type { ParamValues } from "../../../src/ocf/declare";
 
@@ -64,7 +65,11 @@ export async function stopDirect(ctx: NfsCtx, comm: string) {
   if (!(await ctx.deadline.until(gone, 20, 2000))) fail(OCF.ERR_GENERIC, `${comm} (pid ${pids.join(",")}) did not exit`);
 }
 
-export const systemctl = (ctx: NfsCtx, verb: string, units: string[]) => runStep(ctx, ["systemctl", verb, ...units], `systemctl ${verb} ${units.join(" ")}`, 30_000);
+/**
+ * systemctl waits for its jobs: bounded by the operation's deadline only (a fixed 30 s cut the
+ * start of statd, nfsdcld, idmapd, mountd and nfs-server short in a guest on a busy host).
+ */
+export const systemctl = (ctx: NfsCtx, verb: string, units: string[]) => runStep(ctx, ["systemctl", verb, ...units], `systemctl ${verb} ${units.join(" ")}`, Infinity);
 
 /** Helper daemons that should run but do not (by /proc comm). */
 export function missingHelpers(ctx: NfsCtx): string[] {
@@ -72,4 +77,10 @@ export function missingHelpers(ctx: NfsCtx): string[] {
   if (!ctx.params.nfsv4_only) want.unshift("rpcbind");
   const found = findByComm(want);
   return want.filter((c) => !found.has(c.slice(0, 15)));
+}
+
+/** nfsd threads or any helper daemon (statd too, whatever nfsv4_only says) run on this node: /proc only. */
+export function anyRunning(ctx: NfsCtx): boolean {
+  if (nfsdThreads() > 0) return true;
+  return findByComm(helpers(ctx.params, true).map((d) => d.comm)).size > 0;
 }

@@ -7,7 +7,8 @@ import { describe, run } from "../../../src/os/exec";
 import { kernelFilesystems } from "../../../src/os/fstypes";
 import { crypto } from "../../../src/os/lazy";
 import { isBelow, originOf, readMounts, topMountAt, type Mount } from "../../../src/os/mountinfo";
-import type { NfsCtx } from "../params";
+import { params, type NfsCtx } from "../params";
+import { pipefsDir, readNfsConf, STATD_LAYOUTS, statdSubdir } from "./layout";
 import { uidOf } from "./paths";
 
 /*
@@ -75,21 +76,38 @@ export async function infodirBound(ctx: NfsCtx, dir: string, all = readMounts())
   return !!a && !!b && a.dev === b.dev && a.ino === b.ino;
 }
 
-const DIRS = ["v4recovery", "nfsdcld", "statd", "statd/sm", "statd/sm.bak", "rpc_pipefs"];
 const FILES = ["etab", "xtab", "rmtab"];
+
+/**
+ * rpc.statd's directory relative to /var/lib/nfs (layout.ts): nfs.conf, else the layout the package
+ * made in the node's own /var/lib/nfs (before our bind hides it), else the info dir's. Undefined:
+ * outside /var/lib/nfs (warned: NFSv3 lock state then stays on the node).
+ */
+async function statdDir(ctx: NfsCtx, dir: string): Promise<string | undefined> {
+  const where = [VARLIB, dir].flatMap((base) => STATD_LAYOUTS.map((l) => ({ l, p: join(base, l, "sm") })));
+  const { found } = await onDisk(ctx).statPaths(where.map((w) => w.p));
+  const conf = readNfsConf();
+  const statd = statdSubdir(conf, where.filter((w) => found.get(w.p)?.isDir).map((w) => w.l));
+  if (statd === undefined) ctx.log.warn(`nfs.conf puts rpc.statd's state in ${conf.get("statd.state-directory-path")}, outside ${VARLIB}: NFSv3 lock state does not follow a failover`);
+  return statd;
+}
 
 /** What nfsd, statd, mountd and nfsdcld expect in /var/lib/nfs, created on the shared disk once. */
 export async function prepareInfodir(ctx: NfsCtx, dir: string) {
   const disk = onDisk(ctx);
-  const want = [...DIRS, ...FILES, "statd/state"].map((x) => join(dir, x));
-  const { found } = await disk.statPaths(want);
-  const missingDirs = DIRS.map((d) => join(dir, d)).filter((p) => !found.has(p));
+  const statd = await statdDir(ctx, dir);
+  const nsm = statd === undefined ? [] : [...(statd ? [statd] : []), join(statd, "sm"), join(statd, "sm.bak")];
+  const state = statd === undefined ? [] : [join(statd, "state")];
+  const dirs = ["v4recovery", "nfsdcld", ...nsm];
+  const { found } = await disk.statPaths([...dirs, ...FILES, ...state].map((x) => join(dir, x)));
+  const missingDirs = dirs.map((d) => join(dir, d)).filter((p) => !found.has(p));
   if (missingDirs.length) await disk.makeDirs(missingDirs);
   for (const f of FILES.map((x) => join(dir, x)).filter((p) => !found.has(p))) await disk.createFile(f, "");
   // statd's NSM state number: must exist and survive failover (clients compare it)
-  if (!found.has(join(dir, "statd/state"))) await disk.createFile(join(dir, "statd/state"), crypto().randomBytes(4));
-  const statd = uidOf("statd");
-  if (statd !== undefined) await disk.chownPaths(statd, ["statd", "statd/sm", "statd/sm.bak", "statd/state"].map((x) => join(dir, x)));
+  for (const f of state.map((x) => join(dir, x)).filter((p) => !found.has(p))) await disk.createFile(f, crypto().randomBytes(4));
+  // statd runs as the owner of its directory
+  const uid = uidOf("statd");
+  if (uid !== undefined && nsm.length) await disk.chownPaths(uid, [...nsm, ...state].map((x) => join(dir, x)));
 }
 
 async function mount(ctx: NfsCtx, argv: string[], what: string) {
@@ -100,8 +118,11 @@ async function mount(ctx: NfsCtx, argv: string[], what: string) {
 /** Mounts at `path` (its canonical form, as mountinfo prints it). */
 const mountedAt = (all: Mount[], path: string) => all.filter((m) => m.mountpoint === path);
 
-/** rpcpipefs_dir the way the kernel reaches it (it may lie behind a symlink); a mount point needs no lookup. */
-const kernelPipefs = (ctx: NfsCtx, all = readMounts()) => kernelPath(ctx, ctx.params.rpcpipefs_dir, all);
+/**
+ * rpcpipefs_dir (nfs.conf's pipefs-directory while the parameter keeps its default: where the
+ * node's idmapd and nfsdcld look) the way the kernel reaches it; a mount point needs no lookup.
+ */
+const kernelPipefs = (ctx: NfsCtx, all = readMounts()) => kernelPath(ctx, pipefsDir(ctx.params.rpcpipefs_dir, params.rpcpipefs_dir.default!, readNfsConf()), all);
 
 /**
  * Bind the shared dir over /var/lib/nfs. rpc_pipefs lives below it: unmount it first (the bind

@@ -1,17 +1,17 @@
-import { mkdirSync, readlinkSync } from "node:fs";
-import { dirname } from "node:path";
+import { readlinkSync } from "node:fs";
 import { nfsdThreads } from "../../../src/nfs/server";
 import { OCF, fail } from "../../../src/ocf/codes";
 import { describe, run, startHelper } from "../../../src/os/exec";
-import { which, writeAtomic } from "../../../src/os/files";
+import { which } from "../../../src/os/files";
 import { nfsIps, requireInfodir, serverScope } from "../common";
 import type { NfsCtx } from "../params";
 import { nfsAnswers, waitAnswers } from "../probe";
 import { ensureRpcbind, startRpcbindDirect } from "../rpcbind";
-import { missingHelpers, present, runStep, startDirect, systemctl } from "./daemons";
+import { anyRunning, missingHelpers, present, runStep, startDirect, systemctl } from "./daemons";
+import { ensureScopeDropin } from "./dropin";
 import { bindInfodir, infodirBound, mountPipefs, prepareInfodir } from "./infodir";
 import { ensureNfsdFs, writeNfsConf, writeTunables } from "./nfsdfs";
-import { SCOPE_DROPIN, systemdRuns } from "./paths";
+import { systemdRuns } from "./paths";
 import { stopServices } from "./stop";
 import { kernelValidate } from "./validate";
 
@@ -43,13 +43,6 @@ async function runInScope(ctx: NfsCtx, scope: string, argv: string[], what: stri
   }
 }
 
-/**
- * nfs-server.service's rpc.nfsd (which reads nfs.conf) in a UTS namespace named after the scope. The
- * shell here is systemd's to run (systemd 252 cannot set a service's host name); $$ is systemd's $.
- */
-export const scopeDropin = (scope: string) =>
-  `# ocf:hanfs:nfsserver: server scope ${scope}\n[Service]\nExecStart=\nExecStart=${which("unshare") ?? "/usr/bin/unshare"} --uts -- /bin/sh -c 'hostname "$$0" && exec "$$@"' ${scope} ${which("rpc.nfsd") ?? "/usr/sbin/rpc.nfsd"}\n`;
-
 export async function kernelStart(ctx: NfsCtx): Promise<number> {
   kernelValidate(ctx);
   const p = ctx.params;
@@ -62,24 +55,25 @@ export async function kernelStart(ctx: NfsCtx): Promise<number> {
   }
   if (sd) {
     writeNfsConf(ctx);
-    mkdirSync(dirname(SCOPE_DROPIN), { recursive: true });
-    writeAtomic(SCOPE_DROPIN, scopeDropin(serverScope(ctx)));
-    await systemctl(ctx, "daemon-reload", []);
+    await ensureScopeDropin(ctx, serverScope(ctx));
   }
+  // nfsd's filesystem, and sunrpc with it: rpc_pipefs can only be mounted once it is loaded
+  await ensureNfsdFs(ctx);
   if (info) {
     await prepareInfodir(ctx, info);
     // nfsd, nfsdcld, statd & co. keep the node's own /var/lib/nfs open: they restart on the shared one
-    if (!(await infodirBound(ctx, info))) await stopServices(ctx);
+    if (!(await infodirBound(ctx, info)) && anyRunning(ctx)) await stopServices(ctx);
     await bindInfodir(ctx, info);
   } else await mountPipefs(ctx);
 
-  await ensureNfsdFs(ctx);
   writeTunables(ctx); // before any nfsd thread exists
   if (!p.nfsv4_only) await ensureRpcbind(ctx, () => (sd ? systemctl(ctx, "start", ["rpcbind.socket", "rpcbind.service"]).then(() => undefined) : startRpcbindDirect(ctx)));
-  for (const d of present(ctx)) await (sd ? systemctl(ctx, "start", [d.unit]).then(() => undefined) : startDirect(ctx, d));
   const fresh = nfsdThreads() === 0;
-  if (sd) await systemctl(ctx, "start", ["nfs-server.service"]);
-  else if (fresh) {
+  // one transaction: systemd starts nfs-server after statd, nfsdcld, idmapd and mountd (nfsdcld must
+  // run before nfsd starts, or the kernel tracks clients without it); one systemctl, not five
+  if (sd) await systemctl(ctx, "start", [...present(ctx).map((d) => d.unit), "nfs-server.service"]);
+  else for (const d of present(ctx)) await startDirect(ctx, d);
+  if (!sd && fresh) {
     const args = p.nfsd_args.split(/\s+/).filter(Boolean);
     await runInScope(ctx, serverScope(ctx), ["rpc.nfsd", ...args, ...(p.nfsv4_only ? ["-N", "3"] : []), String(p.nfsd_threads)], "rpc.nfsd");
   }

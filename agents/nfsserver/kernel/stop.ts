@@ -11,25 +11,25 @@ const ORDER = ["nfsdcld", "rpc.statd", "rpc.mountd", "rpc.idmapd"];
 
 export async function stopServices(ctx: NfsCtx) {
   const sd = systemdRuns();
-  if (sd) await systemctlStop(ctx, "nfs-server.service");
+  // every helper, statd too whatever nfsv4_only says now: a parameter change must not leave one holding the disk
+  const all = helpers(ctx.params, true);
+  const unit = (comm: string) => all.find((x) => x.comm === comm)!.unit;
+  // one transaction: systemd stops nfs-server before the units it is ordered after (nfsdcld, statd,
+  // mountd, idmapd), the order the kernel needs
+  if (sd) await systemctlStop(ctx, ["nfs-server.service", ...ORDER.map(unit)]);
   else if (nfsdThreads() > 0) await runStep(ctx, ["rpc.nfsd", "0"], "rpc.nfsd 0");
   if (!(await ctx.deadline.until(() => (nfsdThreads() === 0 ? true : undefined), 50)))
     fail(OCF.ERR_GENERIC, `nfsd still has ${nfsdThreads()} threads at the stop deadline`);
-  // every helper, statd too whatever nfsv4_only says now: a parameter change must not leave one holding the disk
-  const all = helpers(ctx.params, true);
-  for (const comm of ORDER) {
-    const d = all.find((x) => x.comm === comm)!;
-    if (sd) await systemctlStop(ctx, d.unit);
-    else await stopDirect(ctx, comm);
-  }
+  // under systemd this finds only helpers started outside their units
+  for (const comm of ORDER) await stopDirect(ctx, comm);
   await stopDirect(ctx, "sm-notify");
 }
 
-/** `systemctl stop` of a unit this node does not have (exit 5) is a success. */
-async function systemctlStop(ctx: NfsCtx, unit: string) {
-  const argv = ["systemctl", "stop", unit];
-  const r = await run(argv, { timeoutMs: ctx.deadline.cap(30_000) });
-  if (r.code !== 0 && r.code !== 5) fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, `systemctl stop ${unit} failed: ${describe(argv, r)}`);
+/** `systemctl stop` of units this node does not have (exit 5: the others are stopped) is a success. */
+async function systemctlStop(ctx: NfsCtx, units: string[]) {
+  const argv = ["systemctl", "stop", ...units];
+  const r = await run(argv, { timeoutMs: ctx.deadline.cap(Infinity) });
+  if (r.code !== 0 && r.code !== 5) fail(r.error?.code === "ENOENT" ? OCF.ERR_INSTALLED : OCF.ERR_GENERIC, `systemctl stop ${units.join(" ")} failed: ${describe(argv, r)}`);
 }
 
 export async function kernelStop(ctx: NfsCtx): Promise<number> {
