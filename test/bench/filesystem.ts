@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { shOut } from "../integration/fixture";
-import { PATH, agentPath, dropCache, execsOf, options, timeInterleaved, type BaseRow, type Cmd, type Row } from "./lib";
+import { PATH, agentPath, dropCache, execsOf, install, options, timeInterleaved, type BaseRow, type Cmd, type Row } from "./lib";
 import { EXES, NODE_BIN, breakdown, measureStartup, nodeLinks, type StartupRow } from "./startup";
 
 const HB = "/usr/lib/ocf/resource.d/heartbeat/Filesystem";
@@ -19,13 +19,13 @@ export async function benchFilesystem(rows: Row[], verdicts: string[], startup: 
   let loop = "";
   try {
     const root = join(dir, "root");
-    await shOut([BIN, "install", "--root", root]);
+    await install(BIN, root);
     const hanfs = agentPath(root, "Filesystem");
     const node = nodeLinks(dir, ["Filesystem"]).Filesystem;
     const baseline = options.baseline && agentPath(join(dir, "baseline"), "Filesystem");
-    if (options.baseline) await shOut([options.baseline, "install", "--root", join(dir, "baseline")]);
-    // both binaries as read from disk, not as just written by the build (see dropCache)
-    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) await dropCache(f);
+    if (options.baseline) await install(options.baseline, join(dir, "baseline"));
+    // every binary as read from disk, not as just written by the build or install (see dropCache)
+    await dropCache(NODE_BIN);
     await shOut(["truncate", "-s", "300M", img]);
     await shOut(["mkfs.ext4", "-q", "-F", img]);
     loop = (await shOut(["losetup", "--find", "--show", img])).trim();

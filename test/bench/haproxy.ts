@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DOWN, HapLab, UP, VIP } from "../integration/haproxy-fixture";
 import { sh, until } from "../lib/sh";
-import { options, timeInterleaved, type BaseRow, type Row } from "./lib";
+import { install, options, timeInterleaved, type BaseRow, type Row } from "./lib";
 
 const BIN = resolve(__dirname, "../../dist/hanfs");
 const ALPHA = "198.51.100.11";
@@ -25,13 +25,13 @@ export async function benchHaproxy(rows: Row[], verdicts: string[], base: BaseRo
     await lab.up({ alpha: ALPHA, proxy: VIP });
     await lab.startGanesha("alpha");
     const root = join(lab.run.dir, "root");
-    await sh([BIN, "install", "--root", root]);
+    await install(BIN, root);
     // haproxy replaces the check's environment: its settings can only come from /etc/hanfs
     await lab.etcFiles("proxy", { "hanfs/haproxy-check.conf": CHECK_CONF });
     if (options.baseline) {
       // one check of the healthy server, as haproxy runs it, by this build and by the baseline
       const broot = join(lab.run.dir, "baseline");
-      await sh([options.baseline, "install", "--root", broot]);
+      await install(options.baseline, broot);
       const env = { PATH: "/usr/bin:/bin", HAPROXY_PROXY_NAME: "hanfs", HAPROXY_SERVER_NAME: "alpha" };
       const args = [VIP, "0", ALPHA, "2049"];
       const within = ["nsenter", "-t", String(lab.hosts.proxy), "-n", "-m", "--"];

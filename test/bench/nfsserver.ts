@@ -1,8 +1,8 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { agentIn, machine, runIn, switchOf } from "../integration/ganesha-fixture";
-import { Scratch, shOut } from "../integration/fixture";
-import { PATH, agentPath, dropCache, options, timeInterleaved, type BaseRow, type Row } from "./lib";
+import { Scratch } from "../integration/fixture";
+import { PATH, agentPath, dropCache, install, options, timeInterleaved, type BaseRow, type Row } from "./lib";
 import { EXES, NODE_BIN, measureStartup, nodeLinks, type StartupRow } from "./startup";
 
 const BIN = resolve(__dirname, "../../dist/hanfs");
@@ -25,8 +25,8 @@ export async function benchNfsserver(rows: Row[], verdicts: string[], startup: S
   const hanfs = agentPath(root, "nfsserver");
   try {
     const host = await machine(s, await switchOf(s), "bnfs", "198.51.100.30");
-    await shOut([BIN, "install", "--root", root]);
-    if (options.baseline) await shOut([options.baseline, "install", "--root", s.path("baseline")]);
+    await install(BIN, root);
+    if (options.baseline) await install(options.baseline, s.path("baseline"));
     const st = await agentIn(host, hanfs, "start", params);
     if (st.code !== 0) throw new Error(`hanfs nfsserver start: ${st.stderr}`);
     for (const argv of [["mount", "-t", "tmpfs", "hanfs-bench-nfsd", "/proc/fs/nfsd"], ["sh", "-c", "echo 0 > /proc/fs/nfsd/threads"]]) {
@@ -40,7 +40,7 @@ export async function benchNfsserver(rows: Row[], verdicts: string[], startup: S
     writeFileSync(init, "#!/bin/sh\nexit 3\n");
     chmodSync(init, 0o755);
     const node = nodeLinks(s.dir, ["nfsserver", "haproxy-check"]);
-    for (const f of [join(root, "usr/lib/hanfs/hanfs"), NODE_BIN]) await dropCache(f);
+    await dropCache(NODE_BIN);
     const hanfsEnv = env(reskeys(params));
     const within = ["nsenter", "-t", String(host.pid), "-n", "-m", "-u", "-p", "--"];
     const baseline = options.baseline ? [{ name: "baseline", argv: [agentPath(s.path("baseline"), "nfsserver"), "monitor"], env: hanfsEnv, expect: 0 }] : [];
