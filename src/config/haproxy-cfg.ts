@@ -44,7 +44,8 @@ export function renderHaproxy(t: Topology): string {
     "    option external-check",
     '    external-check path "/usr/bin:/bin"',
     "    external-check command /usr/lib/hanfs/haproxy-check",
-    "    default-server inter 2s fastinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions",
+    // downinter: a server coming back (the failover target) is seen UP within rise x 500 ms, not 2 x inter
+    "    default-server inter 2s fastinter 500ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions",
     `    server ${first.name} ${hostPort(first.address, 2049)} check on-marked-up shutdown-backup-sessions`,
     ...rest.map((n) => `    server ${n.name} ${hostPort(n.address, 2049)} check backup`),
   ];
