@@ -86,6 +86,10 @@ describe("hanfs crm-config: the seed's topology", () => {
     expect(r.stdout).toContain("external-check command /usr/lib/hanfs/haproxy-check\n");
     expect(r.stdout).toMatch(/server alpha 198\.51\.100\.11:2049 check .*\n    server delta 198\.51\.100\.12:2049 check backup\n/);
     expect(r.stdout).toContain("server delta 198.51.100.12:20048 track nfs_servers/delta backup");
+    // found with a kernel client in the VM lab: a new connection waits for a server instead of a
+    // reconnect storm, and an external check has `inter` (not fastinter) to finish
+    expect(r.stdout).toMatch(/frontend nfs\n    bind [^\n]+\n    tcp-request inspect-delay 250ms\n    tcp-request content accept if \{ nbsrv\(nfs_servers\) gt 0 \}\n    tcp-request content accept if WAIT_END\n/);
+    expect(r.stdout).toContain("default-server inter 3s fastinter 500ms downinter 500ms fall 2 rise 2 ");
     const v4 = await run({ print: "haproxy", nfsVersions: "4" }, seed());
     dirs.push(v4.dir);
     expect(v4.stdout).not.toContain("mountd");
