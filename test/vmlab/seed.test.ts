@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../lib/sh";
 import { startedOn, summarize, type Status } from "../lab/lib/status";
 import { say, VmLab } from "./lib/lab";
-import { chunkMd5, cibOps, criticalPath, graceEvents, haproxyChanges, longestGap, opsSince, Sampler, SEED_TOPOLOGY, setupSeed, Writer, type EventReport, type SeedSetup, type Write } from "./lib/seed";
+import { chunkMd5, cibOps, criticalPath, graceEvents, haproxyChanges, longestGap, opsSince, Sampler, SEED_TOPOLOGY, setupSeed, replicationLink, fencePeerExits, Writer, type EventReport, type SeedSetup, type Write } from "./lib/seed";
 
 // The seed tutorial end to end on real DRBD 8.4.11 and Debian's kernel nfsd, with hanfs's agents:
 // `hanfs crm-config` renders the seed's topology (r0, the crm configuration with fencing, haproxy
@@ -138,6 +138,36 @@ describe("the seed's failover test on real DRBD 8.4 and kernel NFS, hanfs agents
     await until("the fence constraint removed after resync", 600_000, async () => !(await lab.exec(r.to, ["cibadmin", "-Q", "--xpath", `//rsc_location[@id='${id}']`], { timeoutMs: 60_000, check: false })).stdout.includes(id), 1000);
     expect(await lab.exec(from, "cat /proc/drbd", { timeoutMs: 30_000 }).then((x) => x.stdout)).toMatch(/cs:Connected ro:Secondary\/Primary ds:UpToDate\/UpToDate/);
   }, 2_400_000);
+
+  it("replication link cut while writing: hanfs's fence-peer places its constraint and exits 4, the Unpromoted node is not promoted, the constraint goes after the link is back and resynced", async () => {
+    const s0 = await lab.status();
+    const primary = serving(s0)!;
+    const peer = other(primary);
+    const id = "drbd-fence-by-handler-r0-ms_drbd_nfs";
+    const constraint = async () => (await lab.exec(primary, ["cibadmin", "-Q", "--xpath", `//rsc_location[@id='${id}']`], { timeoutMs: 60_000, check: false })).stdout;
+    await waitWrites(3);
+    const t = Date.now() / 1000;
+    await replicationLink(lab, "cut");
+    try {
+      await until("the Primary to lose its peer and call fence-peer", 300_000, async () => (await fencePeerExits(lab.vm(primary), t)).length > 0, 1000);
+      const exits = await fencePeerExits(lab.vm(primary), t);
+      say(`link cut: fence-peer exit codes ${JSON.stringify(exits)} after ${secs(Date.now() - t * 1000)} s`);
+      expect(exits[0]).toBe(4);
+      const c = await constraint();
+      expect(c).toContain(`id="${id}"`);
+      // Promoted only where the data is: on the Primary (the CIB may say Master for Promoted)
+      expect(c).toMatch(/role="(Promoted|Master)" score="-INFINITY"/);
+      expect(c).toContain(`attribute="#uname" operation="ne" value="${primary}"`);
+      await waitWrites(3); // the Primary writes on, alone
+      const s1 = await lab.status();
+      expect(serving(s1)).toBe(primary);
+      expect(promotedOn(s1)).toEqual([primary]);
+    } finally {
+      await replicationLink(lab, "mend");
+    }
+    await until("the constraint removed after reconnect and resync", 600_000, async () => !(await constraint()).includes(id), 1000);
+    expect((await lab.exec(peer, "cat /proc/drbd", { timeoutMs: 30_000 })).stdout).toMatch(/cs:Connected ro:Secondary\/Primary ds:UpToDate\/UpToDate/);
+  }, 1_200_000);
 
   it("every fsynced byte intact over NFS and on the Primary's disk; never two Primaries, never two mounts", async () => {
     const ws = await writer.stop();

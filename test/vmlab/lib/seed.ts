@@ -333,3 +333,22 @@ export function criticalPath(ops: CibOp[]) {
     spanS: Math.round((end - begin) * 10) / 10,
   };
 }
+
+/**
+ * Cut (or mend) DRBD's replication link and nothing else: on every node, policy routing rules
+ * blackhole TCP to or from `port` (packets of the established connection too: a new rule flushes
+ * the sockets' cached routes), so Corosync, NFS and haproxy's checks go on.
+ */
+export async function replicationLink(lab: VmLab, state: "cut" | "mend", port = 7788) {
+  const rules = ["dport", "sport"].map((f) => `ip rule ${state === "cut" ? "add" : "del"} ipproto tcp ${f} ${port} blackhole`);
+  await Promise.all(lab.nodes.filter((v) => v.isOn()).map((v) => v.exec(rules.join(" && "), { timeoutMs: 30_000, check: state === "cut" })));
+}
+
+/** Exit codes of DRBD's fence-peer helper as `v`'s kernel logged them since `sinceS`. */
+export async function fencePeerExits(v: Vm, sinceS: number): Promise<number[]> {
+  const lines = await journal(v, ["-k"], sinceS);
+  return lines.flatMap((l) => {
+    const m = /helper command: \S+ fence-peer .* exit code (\d+)/.exec(l.msg);
+    return m ? [Number(m[1])] : [];
+  });
+}
