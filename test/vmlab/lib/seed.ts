@@ -213,7 +213,9 @@ export function opsSince(ops: CibOp[], since: number, rscs: string[]): CibOp[] {
 /** Journal entries of `v` since `sinceS` (epoch s) as JSON (unit or kernel), with their times in seconds. */
 export async function journal(v: Vm, args: string[], sinceS: number): Promise<{ t: number; msg: string }[]> {
   const since = `@${Math.floor(sinceS)}`;
-  const r = await v.exec(["journalctl", "-o", "json", "--no-pager", `--since=${since}`, ...args], { timeoutMs: 60_000, check: false });
+  // exit 1 with --grep is "no entries"; a journal too slow to answer must not read as an empty one
+  const r = await v.exec(["journalctl", "-o", "json", "--no-pager", `--since=${since}`, ...args], { timeoutMs: 180_000, check: false });
+  if (r.timedOut) throw new Error(`${v.name}: journalctl ${args.join(" ")} timed out`);
   return r.stdout
     .split("\n")
     .filter(Boolean)
@@ -230,7 +232,7 @@ export async function journal(v: Vm, args: string[], sinceS: number): Promise<{ 
 
 /** haproxy's server state changes (option log-health-checks) seen on the client since `sinceS`. */
 export async function haproxyChanges(client: Vm, sinceS: number) {
-  const lines = await journal(client, ["-t", "haproxy"], sinceS);
+  const lines = await journal(client, ["-t", "haproxy", "--grep", "Server nfs_servers/"], sinceS);
   return lines.flatMap((l) => {
     // haproxy says each change twice (stderr and syslog); the syslog one has no "[WARNING]"
     const m = l.msg.includes("[WARNING]") ? null : /Server nfs_servers\/(\w+) is (UP|DOWN)/.exec(l.msg);
@@ -246,7 +248,7 @@ const GRACE: [RegExp, GraceEvent["what"]][] = [
   [/NFSD: no clients to reclaim, skipping NFSv4 grace period/, "skipped"],
 ];
 export async function graceEvents(v: Vm, sinceS: number): Promise<GraceEvent[]> {
-  const lines = await journal(v, ["-k"], sinceS);
+  const lines = await journal(v, ["-k", "--grep", "NFSD: "], sinceS);
   return lines.flatMap((l) => GRACE.filter(([re]) => re.test(l.msg)).map(([, what]) => ({ t: l.t, what })));
 }
 
@@ -346,7 +348,7 @@ export async function replicationLink(lab: VmLab, state: "cut" | "mend", port = 
 
 /** Exit codes of DRBD's fence-peer helper as `v`'s kernel logged them since `sinceS`. */
 export async function fencePeerExits(v: Vm, sinceS: number): Promise<number[]> {
-  const lines = await journal(v, ["-k"], sinceS);
+  const lines = await journal(v, ["-k", "--grep", "fence-peer"], sinceS);
   return lines.flatMap((l) => {
     const m = /helper command: \S+ fence-peer .* exit code (\d+)/.exec(l.msg);
     return m ? [Number(m[1])] : [];
