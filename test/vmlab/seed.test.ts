@@ -238,7 +238,7 @@ describe("the seed's failover test on real DRBD 8.4 and kernel NFS, hanfs agents
       haproxy: hx.map((h) => `${h.server} ${h.state} ${(h.t - lastBefore).toFixed(1)}s`),
       upToWriteS: up && firstAfterUp ? Math.round((firstAfterUp.t - up.t) * 10) / 10 : undefined,
       grace: ge ? `${ge.what}${gs ? ` ${(ge.t - gs.t).toFixed(1)}s after start` : ""}` : gs ? "ran to its end" : "no grace message",
-      fenced: lab.fence.events.slice(fences).map((f) => `${f.action} ${f.target}`),
+      fenced: lab.fence.events.slice(fences).map((f) => `${f.action} ${f.target} (${f.from}'s request ${new Date(f.at).getTime() / 1000 - tCmd > 0 ? ((new Date(f.at).getTime() / 1000 - tCmd).toFixed(1) + " s after the event") : "before"}, host ${f.ms} ms)`),
     };
     reports.push(r);
     say(`event ${line(r)}`);
