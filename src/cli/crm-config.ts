@@ -51,7 +51,7 @@ export function registerCrmConfig(prog: Command, done: (code: number) => void): 
     .option("--grace <s>", "NFSv4 grace time (default 20)")
     .option("--lease <s>", "NFSv4 lease time (default 15)")
     .option("--mountd-port <port>", "fixed mountd port for NFSv3 through haproxy (default 20048)")
-    .option("--export <line>", 'an export as in /etc/exports: "/srv/export 198.51.100.0/24(rw,sync,no_root_squash)" (repeatable)', many)
+    .option("--export <line>", 'an export as in /etc/exports: "/srv/export 198.51.100.0/24(rw,sync,insecure,no_root_squash)" (repeatable)', many)
     .option("--fence-agent <agent>", "stonith agent, e.g. fence_ipmilan")
     .option("--fence-param <key=value>", "parameter for every fence device (repeatable)", many)
     .option("--fence-node-param <node:key=value>", "parameter for one node's fence device: one device per node (repeatable)", many)

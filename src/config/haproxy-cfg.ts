@@ -37,6 +37,11 @@ export function renderHaproxy(t: Topology): string {
     "",
     "frontend nfs",
     `    bind ${hostPort(f.address, f.port)}`,
+    // mid-failover no server is UP, and a connection closed at once is reopened at once by the
+    // kernel client: hundreds a second, each logged. Held up to 250 ms for a server instead.
+    "    tcp-request inspect-delay 250ms",
+    "    tcp-request content accept if { nbsrv(nfs_servers) gt 0 }",
+    "    tcp-request content accept if WAIT_END",
     "    default_backend nfs_servers",
     "",
     "backend nfs_servers",
@@ -44,7 +49,10 @@ export function renderHaproxy(t: Topology): string {
     "    option external-check",
     '    external-check path "/usr/bin:/bin"',
     "    external-check command /usr/lib/hanfs/haproxy-check",
-    "    default-server inter 2s fastinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions",
+    // downinter: a server coming back (the failover target) is seen UP within rise x 500 ms.
+    // inter: haproxy kills an external check after inter, whatever fastinter says, so it must
+    // cover the check's own budget (timeout-ms, 1.5 s) plus its start-up on a busy proxy host.
+    "    default-server inter 3s fastinter 500ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions",
     `    server ${first.name} ${hostPort(first.address, 2049)} check on-marked-up shutdown-backup-sessions`,
     ...rest.map((n) => `    server ${n.name} ${hostPort(n.address, 2049)} check backup`),
   ];

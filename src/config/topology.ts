@@ -99,7 +99,7 @@ export const EXAMPLE: TopologyFile = {
   drbd: { resource: "r0", device: "/dev/drbd0", disk: "/dev/vdb", port: 7788, version: "8.4" },
   filesystem: { directory: "/srv", fstype: "ext4" },
   nfs: { server: "kernel", infodir: "/srv/nfs_shared", versions: "3,4", grace: 20, lease: 15 },
-  exports: ["/srv/export 198.51.100.0/24(rw,sync,no_root_squash,fsid=1)"],
+  exports: ["/srv/export 198.51.100.0/24(rw,sync,insecure,no_subtree_check,no_root_squash,fsid=1)"],
   fencing: { agent: "fence_ipmilan", params: { username: "admin", password: "secret", lanplus: "1" }, nodes: { alpha: { ip: "198.51.100.21" }, delta: { ip: "198.51.100.22" } } },
   frontend: { type: "haproxy", address: "198.51.100.10" },
 };
@@ -238,7 +238,7 @@ export function buildTopology(file: TopologyFile, flags: TopologyFlags): Topolog
       e.fsid = next;
       fsids.add(next);
     }
-  if (!exports.length) bad.push('no exports: give --export "/srv/export 198.51.100.0/24(rw,sync,no_root_squash)"');
+  if (!exports.length) bad.push('no exports: give --export "/srv/export 198.51.100.0/24(rw,sync,insecure,no_root_squash)"');
   for (const e of exports)
     if (e.directory !== filesystem.directory && !e.directory.startsWith(filesystem.directory.replace(/\/$/, "") + "/"))
       bad.push(`export ${e.directory} is not on the replicated filesystem ${filesystem.directory}`);
@@ -312,6 +312,15 @@ export function unsafeChoices(t: Topology, iKnow: boolean): string[] {
     );
   if (t.nfs.grace < t.nfs.lease)
     out.push(`grace ${t.nfs.grace} s is shorter than the lease ${t.nfs.lease} s: clients that renewed just before the failover could not reclaim their state in time (locks lost); use grace >= lease`);
+  for (const e of t.exports) {
+    const opts = e.options.split(",");
+    // the kernel's default is sync; async answers WRITE and COMMIT before the data is on disk
+    if (opts.includes("async"))
+      out.push(`export ${e.directory}: async acknowledges writes (and the COMMIT behind a client's fsync) before they reach ${t.drbd.device}, so a failover or a crash of the server loses data the client was told is safe; use sync`);
+    // haproxy opens its own connections to the servers, from ports above 1023
+    if (t.frontend.type === "haproxy" && t.nfs.server === "kernel" && !opts.includes("insecure"))
+      out.push(`export ${e.directory}: through haproxy the kernel server sees the proxy's connections, from ports above 1023, and refuses them without 'insecure' (the client's mount fails with 'access denied' / EPERM); add insecure`);
+  }
   if (t.filesystem.clone)
     out.push(
       `cloning the filesystem: ${t.filesystem.fstype} on ${t.drbd.device} mounted on both nodes at once is corrupted (${/^(ext[234]|xfs|btrfs|vfat)$/.test(t.filesystem.fstype) ? "a single-node filesystem" : "and DRBD here has one primary"}); it runs on the DRBD primary only`,

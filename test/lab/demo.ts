@@ -1,7 +1,8 @@
 // npm run demo: a 2-node lab running the seed's configuration on hanfs's agents, the seed's
 // failover test (write, standby node 1, write again, bring it back), a short report, teardown.
 // With nfs-ganesha, an haproxy host in front of the two nodes and an NFS client behind it keep
-// working through both moves; the report adds what the client saw.
+// working through both moves; the report adds what the client saw. `--vm`: the same test on real
+// DRBD and kernel NFS in QEMU guests (test/vmlab/demo.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster, HANFS } from "./lib/cluster";
@@ -153,7 +154,7 @@ async function main(): Promise<number> {
   return bad.length ? 1 : 0;
 }
 
-main().then(
+(process.argv.includes("--vm") ? import("../vmlab/demo").then((m) => m.vmDemo()) : main()).then(
   (code) => process.exit(code),
   (e) => {
     process.stderr.write(`demo: ${(e as Error).stack ?? e}\n`);

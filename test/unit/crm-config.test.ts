@@ -86,6 +86,10 @@ describe("hanfs crm-config: the seed's topology", () => {
     expect(r.stdout).toContain("external-check command /usr/lib/hanfs/haproxy-check\n");
     expect(r.stdout).toMatch(/server alpha 198\.51\.100\.11:2049 check .*\n    server delta 198\.51\.100\.12:2049 check backup\n/);
     expect(r.stdout).toContain("server delta 198.51.100.12:20048 track nfs_servers/delta backup");
+    // found with a kernel client in the VM lab: a new connection waits for a server instead of a
+    // reconnect storm, and an external check has `inter` (not fastinter) to finish
+    expect(r.stdout).toMatch(/frontend nfs\n    bind [^\n]+\n    tcp-request inspect-delay 250ms\n    tcp-request content accept if \{ nbsrv\(nfs_servers\) gt 0 \}\n    tcp-request content accept if WAIT_END\n/);
+    expect(r.stdout).toContain("default-server inter 3s fastinter 500ms downinter 500ms fall 2 rise 2 ");
     const v4 = await run({ print: "haproxy", nfsVersions: "4" }, seed());
     dirs.push(v4.dir);
     expect(v4.stdout).not.toContain("mountd");
@@ -106,7 +110,7 @@ describe("hanfs crm-config: the seed's topology", () => {
     const r = await run({
       node: ["alpha=198.51.100.11", "delta=198.51.100.12"],
       drbdDisk: ["/dev/vdb"],
-      export: ["/srv/a 198.51.100.0/24(rw)", "/srv/b *(ro,fsid=7)"],
+      export: ["/srv/a 198.51.100.0/24(rw,insecure)", "/srv/b *(ro,insecure,fsid=7)"],
       fenceAgent: "fence_virsh",
       fenceParam: ["ip=198.51.100.1", "pcmk_host_map=alpha:a;delta:d"],
       frontendAddress: "198.51.100.10",
@@ -118,8 +122,8 @@ describe("hanfs crm-config: the seed's topology", () => {
     expect(readdirSync(out).sort()).toEqual(["hanfs-pcs.sh", "hanfs.crm", "haproxy.cfg", "r0.res"]);
     const crm = readFileSync(join(out, "hanfs.crm"), "utf8");
     expect(crm).toMatch(/primitive fencing stonith:fence_virsh \\\n\tparams ip=198\.51\.100\.1 pcmk_host_map="alpha:a;delta:d" pcmk_host_list="alpha delta"/);
-    expect(crm).toMatch(/export1 ocf:hanfs:exportfs \\\n\tparams clientspec=198\.51\.100\.0\/24 directory=\/srv\/a fsid=1 options=rw /);
-    expect(crm).toMatch(/export2 ocf:hanfs:exportfs \\\n\tparams clientspec="\*" directory=\/srv\/b fsid=7 options=ro /);
+    expect(crm).toMatch(/export1 ocf:hanfs:exportfs \\\n\tparams clientspec=198\.51\.100\.0\/24 directory=\/srv\/a fsid=1 options=rw,insecure /);
+    expect(crm).toMatch(/export2 ocf:hanfs:exportfs \\\n\tparams clientspec="\*" directory=\/srv\/b fsid=7 options=ro,insecure /);
     expect(readFileSync(join(out, "hanfs-pcs.sh"), "utf8")).toContain("'pcmk_host_map=alpha:a;delta:d'");
   });
 });
@@ -149,6 +153,21 @@ describe("hanfs crm-config refuses unsafe choices with a reason", () => {
     expect(c.code).toBe(3);
     expect(c.stderr).toMatch(/refused: cloning the filesystem: ext4 .*\(a single-node filesystem\)/);
     expect(unsafeChoices(buildTopology(seed(), {}), false)).toEqual([]);
+  });
+
+  it("an async export is refused; without 'insecure' behind haproxy the kernel server is refused, ganesha or a floating IP are not", async () => {
+    const a = await run({ export: ["/srv/export 198.51.100.0/24(rw,async,insecure)"], iKnow: true }, seed());
+    dirs.push(a.dir);
+    expect(a.code).toBe(3);
+    expect(a.stderr).toMatch(/refused: export \/srv\/export: async acknowledges writes .* loses data .*; use sync/);
+    const i = await run({ export: ["/srv/export 198.51.100.0/24(rw,sync)"] }, seed());
+    dirs.push(i.dir);
+    expect(i.code).toBe(3);
+    expect(i.stderr).toMatch(/refused: export \/srv\/export: through haproxy .* without 'insecure' .*; add insecure/);
+    const t = (f: Record<string, unknown>) => unsafeChoices(buildTopology(seed(), { export: ["/srv/export 198.51.100.0/24(rw,sync)"], ...f }), false);
+    expect(t({ nfsServer: "ganesha" })).toEqual([]);
+    expect(t({ frontend: "ip" })).toEqual([]);
+    expect(t({})).toHaveLength(1);
   });
 
   it.each([
